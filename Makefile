@@ -1,0 +1,46 @@
+# Two commands do all the set-up on a fresh machine:  `make run`  and  `make test`.
+VENV ?= .venv
+PYTHON ?= python3
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+DEMO := data/demo_project
+PORT ?= 8501
+
+.PHONY: setup run demo test lint browser-deps benchmark-quick clean-demo
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	# torch first, pinned: the CPU wheel; an unpinned torch would pull a multi-GB CUDA build.
+	$(PY) -m pip install --quiet torch==2.13.0
+	$(PY) -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+$(DEMO)/project.yaml: | $(STAMP)
+	$(VENV)/bin/screening init $(DEMO) --protocol data/protocols/donners_2021.yaml
+	$(VENV)/bin/screening import $(DEMO) data/demo/donners_2021.csv
+	$(VENV)/bin/screening dedup $(DEMO)
+
+demo: $(DEMO)/project.yaml
+
+run: demo
+	HF_HUB_OFFLINE=1 $(VENV)/bin/streamlit run app.py --server.headless true --server.port $(PORT) \
+		--browser.gatherUsageStats false -- --project $(DEMO)
+
+# The browser test drives Debian's Chromium; install it when missing (needs apt and root).
+browser-deps:
+	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
+
+test: $(STAMP) browser-deps
+	HF_HUB_OFFLINE=1 $(VENV)/bin/pytest -q
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+
+benchmark-quick: $(STAMP)
+	HF_HUB_OFFLINE=1 $(PY) evaluation/benchmark.py --quick
+
+clean-demo:
+	rm -rf $(DEMO)

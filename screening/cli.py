@@ -1,0 +1,25 @@
+"""The `screening` command line: one sub-command per pipeline step, registered by each area."""
+
+from __future__ import annotations
+
+import typer
+
+from screening.dedup import commands as dedup_commands
+from screening.measures import commands_agreement, commands_simulation
+from screening.rank import commands as rank_commands
+from screening.records import commands as records_commands
+from screening.store import commands as store_commands
+
+app = typer.Typer(
+    no_args_is_help=True,
+    add_completion=False,
+    help="Screen literature for a systematic review (records, dedup, protocol, rank, decisions, measures).",
+)
+
+for area in (store_commands, records_commands, dedup_commands, rank_commands, commands_simulation,
+             commands_agreement):
+    area.register(app)
+
+
+def main() -> None:
+    app()

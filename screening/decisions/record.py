@@ -1,0 +1,124 @@
+"""Writing decisions: each is one transaction with its audit row; nothing is ever overwritten."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from screening.decisions.reviewers import get_reviewer
+from screening.store.audit import audit
+from screening.store.schema import DECISIONS, STAGES, Consensus, Decision, Record
+
+RETRACTED = "retracted"  # appended by "undo": the reviewer has no current decision on the record
+
+
+class DecisionError(ValueError):
+    """A decision that cannot be recorded (unknown record, stage, value or reason code)."""
+
+
+def _check(stage: str, decision: str, reasons: Sequence[str], allowed_reasons: Sequence[str] | None) -> None:
+    if stage not in STAGES:
+        raise DecisionError(f"stage must be one of {', '.join(STAGES)}, got '{stage}'")
+    if decision not in DECISIONS:
+        raise DecisionError(f"decision must be one of {', '.join(DECISIONS)}, got '{decision}'")
+    if allowed_reasons is not None:
+        unknown = [code for code in reasons if code not in allowed_reasons]
+        if unknown:
+            raise DecisionError(
+                f"unknown reason code(s) {unknown}; the protocol's codes are: {', '.join(allowed_reasons)}"
+            )
+
+
+def _screenable(session: Session, record_id: int) -> Record:
+    record = session.get(Record, record_id)
+    if record is None:
+        raise DecisionError(f"unknown record id {record_id}")
+    if record.duplicate_of is not None:
+        kept = session.get(Record, record.duplicate_of)
+        kept_id = kept.source_id if kept else record.duplicate_of
+        raise DecisionError(f"record '{record.source_id}' is a duplicate of '{kept_id}': decide on that one")
+    return record
+
+
+def current_decision_row(session: Session, record_id: int, reviewer_id: int, stage: str) -> Decision | None:
+    return session.scalars(
+        select(Decision)
+        .where(Decision.record_id == record_id, Decision.reviewer_id == reviewer_id, Decision.stage == stage)
+        .order_by(Decision.id.desc())
+        .limit(1)
+    ).one_or_none()
+
+
+def _as_dict(row: Decision | Consensus | None) -> dict | None:
+    if row is None:
+        return None
+    return {"decision": row.decision, "reasons": row.reasons, "note": row.note}
+
+
+def record_decision(session: Session, *, reviewer: str, record_id: int, decision: str,
+                    stage: str = "title_abstract", reasons: Sequence[str] = (), note: str | None = None,
+                    allowed_reasons: Sequence[str] | None = None) -> Decision:
+    """Append a reviewer's decision; a changed mind is a new row, and the audit log keeps old -> new."""
+    _check(stage, decision, reasons, allowed_reasons)
+    _screenable(session, record_id)
+    who = get_reviewer(session, reviewer)
+    previous = current_decision_row(session, record_id, who.id, stage)
+    row = Decision(record_id=record_id, reviewer_id=who.id, stage=stage, decision=decision,
+                   reasons=",".join(reasons) or None, note=(note or "").strip() or None)
+    session.add(row)
+    session.flush()
+    action = "decide" if previous is None or previous.decision == RETRACTED else "change_decision"
+    audit(session, reviewer, action, "decisions", row.id, _as_dict(previous), _as_dict(row))
+    return row
+
+
+def retract_decision(session: Session, *, reviewer: str, record_id: int,
+                     stage: str = "title_abstract") -> Decision:
+    """Undo: append a 'retracted' row so the record returns to the reviewer's queue (history kept)."""
+    who = get_reviewer(session, reviewer)
+    previous = current_decision_row(session, record_id, who.id, stage)
+    if previous is None or previous.decision == RETRACTED:
+        raise DecisionError(f"reviewer '{reviewer}' has no decision on record {record_id} at {stage} to undo")
+    row = Decision(record_id=record_id, reviewer_id=who.id, stage=stage, decision=RETRACTED)
+    session.add(row)
+    session.flush()
+    audit(session, reviewer, "undo_decision", "decisions", row.id, _as_dict(previous), _as_dict(row))
+    return row
+
+
+def last_decision(session: Session, reviewer: str, stage: str) -> Decision | None:
+    """The reviewer's newest non-retracted, still-current decision (what 'undo last' undoes)."""
+    who = get_reviewer(session, reviewer)
+    for row in session.scalars(
+        select(Decision).where(Decision.reviewer_id == who.id, Decision.stage == stage)
+        .order_by(Decision.id.desc())
+    ):
+        current = current_decision_row(session, row.record_id, who.id, stage)
+        if current is not None and current.id == row.id and row.decision != RETRACTED:
+            return row
+    return None
+
+
+def record_consensus(session: Session, *, record_id: int, stage: str, decision: str, recorded_by: str,
+                     reasons: Sequence[str] = (), note: str | None = None,
+                     allowed_reasons: Sequence[str] | None = None) -> Consensus:
+    """Record the agreed decision on a contested record, with who recorded it and the discussion note."""
+    if decision == "maybe":
+        raise DecisionError("a consensus decision must be include or exclude")
+    _check(stage, decision, reasons, allowed_reasons)
+    _screenable(session, record_id)
+    who = get_reviewer(session, recorded_by)
+    if who.role not in ("lead", "advisor"):
+        raise DecisionError(f"'{recorded_by}' is a {who.role}; only a lead or advisor records consensus")
+    previous = session.scalars(
+        select(Consensus).where(Consensus.record_id == record_id, Consensus.stage == stage)
+        .order_by(Consensus.id.desc()).limit(1)
+    ).one_or_none()
+    row = Consensus(record_id=record_id, stage=stage, decision=decision, reasons=",".join(reasons) or None,
+                    note=(note or "").strip() or None, recorded_by=who.id)
+    session.add(row)
+    session.flush()
+    audit(session, recorded_by, "consensus", "consensus", row.id, _as_dict(previous), _as_dict(row))
+    return row

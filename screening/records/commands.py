@@ -1,0 +1,42 @@
+"""CLI: import search exports into a project."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from screening.cli_support import EXIT_BAD_INPUT, open_project
+
+
+def import_command(
+    directory: Annotated[Path, typer.Argument(help="Project folder.")],
+    files: Annotated[list[Path], typer.Argument(help="RIS, CSV/TSV/XLSX, BibTeX or MEDLINE export files.")],
+) -> None:
+    """Import export files; each file is all-or-nothing and re-importing the same file adds nothing."""
+    from screening.records.errors import ImportFormatError
+    from screening.records.service import import_file
+
+    project = open_project(directory)
+    failed = False
+    for file in files:
+        try:
+            summary = import_file(project, file)
+        except (ImportFormatError, FileNotFoundError) as error:
+            typer.echo(f"error: {error}", err=True)
+            failed = True
+            continue
+        if summary.already_imported:
+            typer.echo(f"{file.name}: already imported, nothing added")
+            continue
+        flags = [f"{summary.missing_title} without title"] if summary.missing_title else []
+        flags += [f"{summary.missing_abstract} without abstract"] if summary.missing_abstract else []
+        extra = f" ({', '.join(flags)})" if flags else ""
+        typer.echo(f"{file.name}: {summary.added} records imported as {summary.format}{extra}")
+    if failed:
+        raise typer.Exit(EXIT_BAD_INPUT)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("import")(import_command)
