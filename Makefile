@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 DEMO := data/demo_project
 PORT ?= 8501
 
-.PHONY: setup run demo test lint browser-deps benchmark-quick clean-demo
+.PHONY: setup run demo test test-postgres lint browser-deps benchmark-quick clean-demo
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -35,6 +35,17 @@ browser-deps:
 
 test: $(STAMP) browser-deps
 	HF_HUB_OFFLINE=1 $(VENV)/bin/pytest -q
+
+# The store on PostgreSQL: starts Debian's local cluster (apt package postgresql) and a throwaway database.
+PG_URL ?= postgresql+psycopg://screening:screening@localhost/screening_test
+test-postgres: $(STAMP)
+	@command -v pg_ctlcluster >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq postgresql >/dev/null)
+	@pg_lsclusters -h | grep -q online || pg_ctlcluster $$(pg_lsclusters -h | head -1 | cut -d' ' -f1) main start
+	@su postgres -c "psql -tAc \"SELECT 1 FROM pg_roles WHERE rolname='screening'\"" | grep -q 1 || \
+		su postgres -c "psql -qc \"CREATE ROLE screening LOGIN PASSWORD 'screening'\""
+	@su postgres -c "psql -tAc \"SELECT 1 FROM pg_database WHERE datname='screening_test'\"" | grep -q 1 || \
+		su postgres -c "psql -qc 'CREATE DATABASE screening_test OWNER screening'"
+	SCREENING_TEST_PG_URL=$(PG_URL) $(VENV)/bin/pytest -q -m postgres
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
