@@ -6,6 +6,7 @@ import typer
 
 from screening.dedup import commands as dedup_commands
 from screening.measures import commands_agreement, commands_simulation
+from screening.protocol import commands as protocol_commands
 from screening.rank import commands as rank_commands
 from screening.records import commands as records_commands
 from screening.store import commands as store_commands
@@ -16,8 +17,8 @@ app = typer.Typer(
     help="Screen literature for a systematic review (records, dedup, protocol, rank, decisions, measures).",
 )
 
-for area in (store_commands, records_commands, dedup_commands, rank_commands, commands_simulation,
-             commands_agreement):
+for area in (store_commands, records_commands, dedup_commands, protocol_commands, rank_commands,
+             commands_simulation, commands_agreement):
     area.register(app)
 
 
