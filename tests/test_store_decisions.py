@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from screening.decisions.queries import conflicts, current_decisions, pending_records, record_status, training_labels
 from screening.decisions.record import DecisionError, record_consensus, record_decision, retract_decision
-from screening.decisions.reviewers import ReviewerError, add_reviewer, authenticate
+from screening.decisions.reviewers import ReviewerError, add_reviewer, authenticate, set_password
 from screening.store.project import Project, ProjectError
 from screening.store.schema import AuditEntry, Decision, Record
 from screening.store.settings import set_setting
@@ -146,3 +146,9 @@ def test_passwords_are_hashed_and_checked(tmp_path):
             add_reviewer(session, "carer-rep")
         with pytest.raises(ReviewerError, match="role must be one of"):
             add_reviewer(session, "x", role="boss")
+        add_reviewer(session, "local-lead", role="lead")
+        assert authenticate(session, "local-lead", "") is None  # no password: no password sign-in
+        set_password(session, "local-lead", "s3cret", actor="local-lead")
+        assert authenticate(session, "local-lead", "s3cret") is not None
+        with pytest.raises(ReviewerError, match="must not be empty"):
+            set_password(session, "local-lead", "", actor="local-lead")

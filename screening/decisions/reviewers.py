@@ -76,6 +76,16 @@ def ensure_reviewer(session: Session, name: str, actor: str = "system") -> Revie
     return find_reviewer(session, name) or add_reviewer(session, name, actor=actor)
 
 
+def set_password(session: Session, name: str, password: str, actor: str) -> Reviewer:
+    """Give a reviewer (for example a lead created in local mode) a password, or change it."""
+    reviewer = get_reviewer(session, name)
+    had_password = reviewer.password_hash is not None
+    reviewer.password_hash = hash_password(password)
+    audit(session, actor, "set_password", "reviewers", reviewer.id, {"had_password": had_password},
+          {"had_password": True})
+    return reviewer
+
+
 def authenticate(session: Session, name: str, password: str) -> Reviewer | None:
     reviewer = find_reviewer(session, name)
     if reviewer is None or not verify_password(password, reviewer.password_hash):

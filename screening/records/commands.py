@@ -27,13 +27,7 @@ def import_command(
             typer.echo(f"error: {error}", err=True)
             failed = True
             continue
-        if summary.already_imported:
-            typer.echo(f"{file.name}: already imported, nothing added")
-            continue
-        flags = [f"{summary.missing_title} without title"] if summary.missing_title else []
-        flags += [f"{summary.missing_abstract} without abstract"] if summary.missing_abstract else []
-        extra = f" ({', '.join(flags)})" if flags else ""
-        typer.echo(f"{file.name}: {summary.added} records imported as {summary.format}{extra}")
+        typer.echo(summary.describe())
     if failed:
         raise typer.Exit(EXIT_BAD_INPUT)
 

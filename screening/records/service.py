@@ -24,6 +24,15 @@ class ImportSummary:
     missing_abstract: int
     labelled: int
 
+    def describe(self) -> str:
+        """The one line the CLI and the app both show for an imported file."""
+        if self.already_imported:
+            return f"{self.file}: already imported, nothing added"
+        flags = [f"{self.missing_title} without title"] if self.missing_title else []
+        flags += [f"{self.missing_abstract} without abstract"] if self.missing_abstract else []
+        extra = f" ({', '.join(flags)})" if flags else ""
+        return f"{self.file}: {self.added} records imported as {self.format}{extra}"
+
 
 def _row(record: RecordIn, import_id: int, file_name: str) -> dict:
     return {
