@@ -1,0 +1,214 @@
+"""Public ranking API used by the app, the CLI and the simulation.
+
+Why: reviewers should see likely-relevant records first from the very first screen. Before any decision
+the ranking comes from the protocol's concept definitions (zero-shot); every decision then retrains a
+classifier whose scores are blended in as labels accumulate.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from screening.rank.encoders import get_encoder
+from screening.rank.features import build_features
+from screening.rank.learner import ActiveLearner, LearnerConfig, prior_share_prediction
+from screening.rank.text import match_concepts, record_text, sentences
+from screening.rank.zeroshot import ZeroShotScores, match_sentences, score_protocol
+
+if TYPE_CHECKING:
+    from screening.protocol.schema import Protocol
+    from screening.store.project import Project
+
+DEFAULT_ENCODER = "minilm"
+UNTRAINED_INCLUDE_SHARE = 0.1  # before training, the model "includes" the top 10 % of the zero-shot ranking
+
+
+class Ranker:
+    """Ranks records by likely relevance; `update` with reviewer labels sharpens it at once.
+
+    Args:
+        titles, abstracts: one entry per record (None/empty allowed); positions are the record indices.
+        protocol: concept definitions and criteria for the zero-shot prior; None = no prior (seeded random
+            order until both an include and an exclude are labelled).
+        encoder: name of a model card in `models/` ("minilm", "static", "tfidf").
+        cache_dir: where embeddings are cached (default `$SCREENING_CACHE_DIR` or `~/.cache/screening`).
+        seed: makes exploration and tie-breaking deterministic.
+        exploration: share of ranking positions given to the records the classifier is least sure about.
+        config: classifier settings (tuned over all benchmark datasets).
+        progress: show a tqdm bar while embedding.
+    """
+
+    def __init__(
+        self,
+        titles: Sequence[str | None],
+        abstracts: Sequence[str | None],
+        protocol: Protocol | None,
+        *,
+        encoder: str = DEFAULT_ENCODER,
+        cache_dir: Path | None = None,
+        seed: int = 0,
+        exploration: float = 0.0,
+        config: LearnerConfig | None = None,
+        progress: bool = True,
+    ) -> None:
+        if len(titles) != len(abstracts):
+            raise ValueError(f"titles ({len(titles)}) and abstracts ({len(abstracts)}) differ in length")
+        if not 0.0 <= exploration < 1.0:
+            raise ValueError(f"exploration must be in [0, 1), got {exploration}")
+        self.n_records = len(titles)
+        self.protocol = protocol
+        self.encoder_name = encoder
+        self.seed = seed
+        self.exploration = exploration
+        self._sentences = sentences(titles, abstracts)
+        corpus = [record_text(t, a) for t, a in zip(titles, abstracts, strict=True)]
+        tfidf = get_encoder("tfidf", corpus=corpus)
+        text_encoder = tfidf if encoder == "tfidf" else get_encoder(encoder, cache_dir=cache_dir)
+        self._zeroshot: ZeroShotScores | None = None
+        if protocol is not None and protocol.concepts:
+            self._zeroshot = score_protocol(protocol, self._sentences, text_encoder, tfidf, progress=progress)
+            record_vectors = self._zeroshot.record_vectors
+        elif text_encoder.dense:
+            record_vectors = match_sentences(self._sentences, [], text_encoder, progress=progress).record_vectors
+        else:
+            record_vectors = None
+        self._tfidf_matrix, self._record_vectors = tfidf.matrix, record_vectors
+        features = build_features(tfidf.matrix, record_vectors, self._zeroshot)
+        # A tiny seeded jitter breaks ties (e.g. no protocol, no labels) reproducibly.
+        rng = np.random.default_rng(seed)
+        self._jitter = rng.random(self.n_records) * 1e-9
+        prior = self._zeroshot.combined if self._zeroshot is not None else np.zeros(self.n_records)
+        self._learner = ActiveLearner(features, prior, config or LearnerConfig(), seed)
+        self._labels: dict[int, int] = {}
+
+    # -- learning -------------------------------------------------------------------------------------
+
+    def update(self, labels: Mapping[int, int]) -> None:
+        """Add or change labels (positional index -> 1 include / 0 exclude) and retrain at once.
+
+        Labels accumulate over calls; passing all labels every time is fine. `maybe` is not a label.
+        """
+        for index, label in labels.items():
+            index, label = int(index), int(label)
+            if not 0 <= index < self.n_records:
+                raise IndexError(f"label for record {index}: there are {self.n_records} records")
+            if label not in (0, 1):
+                raise ValueError(f"label for record {index} must be 0 or 1, got {label}")
+            self._labels[index] = label
+        self._learner.fit(self._labels)
+
+    def set_labels(self, labels: Mapping[int, int]) -> None:
+        """Replace all labels (e.g. after a decision was withdrawn or changed to maybe) and retrain."""
+        self._labels = {}
+        self.update(labels)
+
+    @property
+    def labels(self) -> dict[int, int]:
+        return dict(self._labels)
+
+    # -- output ---------------------------------------------------------------------------------------
+
+    def scores(self) -> np.ndarray:
+        """One score per record, higher = more likely relevant (blend of classifier and zero-shot)."""
+        return self._learner.scores() + self._jitter
+
+    def ranking(self, exclude: Iterable[int] = ()) -> np.ndarray:
+        """Record indices, best first, without `exclude` (e.g. those already screened)."""
+        order = np.argsort(-self.scores(), kind="stable")
+        excluded = np.fromiter((int(i) for i in exclude), dtype=np.int64)
+        if excluded.size:
+            order = order[~np.isin(order, excluded)]
+        if self.exploration and order.size:
+            order = self._explore(order)
+        return order
+
+    def _explore(self, order: np.ndarray) -> np.ndarray:
+        """Every 1/exploration-th position goes to the least certain record (random before training)."""
+        probability = self._learner.probability()
+        if probability is None:
+            rng = np.random.default_rng((self.seed, len(self._labels)))
+            uncertain = rng.permutation(order)
+        else:
+            uncertain = order[np.argsort(np.abs(probability[order] - 0.5), kind="stable")]
+        step = max(2, round(1 / self.exploration))
+        result: list[int] = []
+        taken: set[int] = set()
+        best_iter, explore_iter = iter(order.tolist()), iter(uncertain.tolist())
+        while len(result) < order.size:
+            source = explore_iter if (len(result) + 1) % step == 0 else best_iter
+            for candidate in source:
+                if candidate not in taken:
+                    taken.add(candidate)
+                    result.append(candidate)
+                    break
+            else:  # that source is exhausted; the other one still has records
+                source = best_iter if source is explore_iter else explore_iter
+                for candidate in source:
+                    if candidate not in taken:
+                        taken.add(candidate)
+                        result.append(candidate)
+                        break
+        return np.asarray(result, dtype=np.int64)
+
+    def concept_scores(self) -> pd.DataFrame:
+        """Zero-shot similarity (best sentence, -1..1) per record (rows) and concept (columns)."""
+        if self._zeroshot is None:
+            return pd.DataFrame(index=pd.RangeIndex(self.n_records))
+        return pd.DataFrame(self._zeroshot.concept_similarity, columns=self._zeroshot.concept_names)
+
+    def best_sentences(self) -> pd.DataFrame:
+        """Per record (rows) and concept (columns) the sentence closest to the concept: the explanation."""
+        if self._zeroshot is None:
+            return pd.DataFrame(index=pd.RangeIndex(self.n_records))
+        return pd.DataFrame(dict(zip(self._zeroshot.concept_names, self._zeroshot.best_sentence, strict=True)))
+
+    def zero_shot_scores(self) -> np.ndarray:
+        """The protocol-only score in (0, 1] (0.5 everywhere without a protocol)."""
+        if self._zeroshot is None:
+            return np.full(self.n_records, 0.5)
+        return self._zeroshot.combined.copy()
+
+    def predict_include(self, threshold: float | None = None) -> np.ndarray:
+        """Boolean include prediction per record, for reviewer-vs-model agreement.
+
+        Trained: class-balanced probability >= threshold (default 0.5). Untrained: the top 10 % of the
+        zero-shot ranking (or of `threshold` as a share, if given).
+        """
+        probability = self._learner.probability()
+        if probability is None:
+            share = UNTRAINED_INCLUDE_SHARE if threshold is None else threshold
+            return prior_share_prediction(self.scores(), share)
+        return probability >= (0.5 if threshold is None else threshold)
+
+
+def rank_project(project: Project, encoder: str = DEFAULT_ENCODER) -> pd.DataFrame:
+    """Rank a project's non-duplicate records using its protocol and current title/abstract decisions.
+
+    Columns: record_id (DB id), source_id, rank (1 = first), score, one column per concept.
+    """
+    from screening.rank.project_data import load_records_and_labels
+
+    records, labels = load_records_and_labels(project)
+    protocol = project.load_protocol()
+    ranker = Ranker(records["title"].tolist(), records["abstract"].tolist(), protocol, encoder=encoder,
+                    cache_dir=project.cache_dir)
+    if labels:
+        ranker.update(labels)
+    scores = ranker.scores()
+    result = pd.DataFrame({"record_id": records["record_id"].to_numpy(),
+                           "source_id": records["source_id"].to_numpy(), "score": scores})
+    result = pd.concat([result, ranker.concept_scores().set_index(result.index)], axis=1)
+    rank = np.empty(len(scores), dtype=np.int64)
+    rank[ranker.ranking()] = np.arange(1, len(scores) + 1)
+    result.insert(2, "rank", rank)
+    return result.sort_values("rank").reset_index(drop=True)
+
+
+def highlight_spans(text: str, protocol: Protocol) -> list[tuple[int, int, str]]:
+    """Character spans (start, end, concept name) of concept terms in `text`, case/inflection-insensitive."""
+    return match_concepts(text, protocol)

@@ -1,0 +1,107 @@
+"""Model cards: every encoder is resolved by name through a YAML card in `models/`.
+
+Why: the card is the single place that says where weights come from, under which licence, and which
+sha256 they must have; the MiniLM wheel is a third-party repackaging, so its weights are verified on load.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+MODELS_DIR_ENV = "SCREENING_MODELS_DIR"
+DEFAULT_MODELS_DIR = Path(__file__).resolve().parents[2] / "models"
+
+
+class ModelCardError(RuntimeError):
+    """A model card is missing or invalid, or the weights do not match it."""
+
+
+class Speed(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    measured_on: str
+    records_per_second: float
+
+
+class ModelCard(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    description: str
+    library: str
+    weights: dict[str, Any]
+    licence: str
+    dimension: int | None = None
+    max_tokens: int | None = None
+    normalised: bool = True
+    speed: Speed
+    path: Path | None = Field(default=None, exclude=True)
+
+
+def models_dir() -> Path:
+    return Path(os.environ.get(MODELS_DIR_ENV, DEFAULT_MODELS_DIR))
+
+
+def available_cards() -> list[str]:
+    """Names of the encoders that have a card."""
+    return sorted(p.stem for p in models_dir().glob("*.yaml"))
+
+
+@cache
+def _load_card(path: Path) -> ModelCard:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        card = ModelCard.model_validate(data)
+    except (yaml.YAMLError, ValidationError) as error:
+        raise ModelCardError(f"{path}: invalid model card: {error}") from error
+    if card.name != path.stem:
+        raise ModelCardError(f"{path}: card name {card.name!r} differs from the file name {path.stem!r}")
+    return card.model_copy(update={"path": path})
+
+
+def load_card(name: str) -> ModelCard:
+    """The card of encoder `name`; a clear error lists the known names."""
+    path = models_dir() / f"{name}.yaml"
+    if not path.exists():
+        raise ModelCardError(f"unknown encoder {name!r}: no model card {path} (known: {available_cards()})")
+    return _load_card(path)
+
+
+def sha256_of(path: Path) -> str:
+    """sha256 of a file, memoised per (path, size, mtime): every Ranker checks the 90 MB weights."""
+    stat = path.stat()
+    return _sha256(str(path.resolve()), stat.st_size, stat.st_mtime_ns)
+
+
+@cache
+def _sha256(path_text: str, _size: int, _mtime_ns: int, chunk_size: int = 1 << 20) -> str:
+    path = Path(path_text)
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(chunk_size):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def verify_weights(card: ModelCard, model_dir: Path) -> Path:
+    """Check the card's weights file in `model_dir` against its sha256; returns the file's path."""
+    expected = card.weights.get("sha256")
+    file_name = card.weights.get("file")
+    if not expected or not file_name:
+        raise ModelCardError(f"{card.path}: weights.file and weights.sha256 are required to verify weights")
+    weights_file = model_dir / file_name
+    if not weights_file.exists():
+        raise ModelCardError(f"{weights_file}: weights file named in model card {card.path} is missing")
+    actual = sha256_of(weights_file)
+    if actual != expected:
+        raise ModelCardError(
+            f"{weights_file}: sha256 {actual} does not match {expected} from model card {card.path}; "
+            f"the package {card.weights.get('package')!r} may have been tampered with or replaced"
+        )
+    return weights_file

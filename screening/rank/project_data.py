@@ -1,0 +1,54 @@
+"""Records and current title/abstract labels of a project, as the ranker needs them.
+
+Why: decisions are append-only, so a record's label is derived (newest consensus, else the reviewers'
+agreed current decisions; `maybe` and retracted decisions are never training labels). The rule lives in
+`screening.decisions.queries.training_labels`; this module maps it onto the ranker's positions.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pandas as pd
+from sqlalchemy import select
+
+from screening.store.schema import Record
+
+if TYPE_CHECKING:
+    from screening.store.project import Project
+
+STAGE = "title_abstract"
+
+
+def load_records(project: Project) -> pd.DataFrame:
+    """Non-duplicate records in id order: record_id, source_id, title, abstract (missing text = None)."""
+    with project.session() as session:
+        rows = session.execute(
+            select(Record.id, Record.source_id, Record.title, Record.abstract)
+            .where(Record.duplicate_of.is_(None))
+            .order_by(Record.id)
+        ).all()
+    return pd.DataFrame(
+        {
+            "record_id": [r[0] for r in rows],
+            "source_id": pd.Series([r[1] for r in rows], dtype=object),
+            "title": pd.Series([r[2] for r in rows], dtype=object),
+            "abstract": pd.Series([r[3] for r in rows], dtype=object),
+        }
+    )
+
+
+def current_labels(project: Project, stage: str = STAGE) -> dict[int, int]:
+    """Record id -> 1 include / 0 exclude for training (see module docstring)."""
+    from screening.decisions.queries import training_labels
+
+    return training_labels(project, stage)
+
+
+def load_records_and_labels(project: Project) -> tuple[pd.DataFrame, dict[int, int]]:
+    """Records plus labels keyed by the records' positions in that frame (what `Ranker.update` takes)."""
+    records = load_records(project)
+    by_id = current_labels(project)
+    position = {int(record_id): i for i, record_id in enumerate(records["record_id"])}
+    labels = {position[rid]: label for rid, label in by_id.items() if rid in position}
+    return records, labels

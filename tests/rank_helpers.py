@@ -1,0 +1,42 @@
+"""Shared helpers for the ranking tests: real CC0 record samples and their review criteria."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from screening.protocol.load import load_protocol
+from screening.protocol.schema import Protocol
+from screening.rank.encoders import MODEL_CACHE_ENV
+
+RANK_FIXTURES = Path(__file__).parent / "fixtures" / "rank"
+DATASETS = ("Smid_2020", "van_de_Schoot_2018", "Donners_2021", "Meijboom_2021", "Sep_2021", "Nelson_2002")
+
+
+def load_sample(name: str) -> tuple[pd.DataFrame, Protocol]:
+    records = pd.read_csv(RANK_FIXTURES / f"{name}.csv.gz", dtype={"record_id": str}, keep_default_na=False)
+    return records, load_protocol(RANK_FIXTURES / f"{name}.criteria.md")
+
+
+def recall_at(order: np.ndarray, labels: np.ndarray, share: float) -> float:
+    """Share of includes among the first `share` of the order."""
+    n = int(len(labels) * share)
+    return float(labels[order[:n]].sum() / labels.sum())
+
+
+@pytest.fixture(scope="session")
+def static_models(request: pytest.FixtureRequest) -> Iterator[Path]:
+    """Model folder for the distilled static encoder, kept in pytest's cache so it is distilled once."""
+    directory = Path(request.config.cache.mkdir("rank-models"))
+    previous = os.environ.get(MODEL_CACHE_ENV)
+    os.environ[MODEL_CACHE_ENV] = str(directory)
+    yield directory
+    if previous is None:
+        os.environ.pop(MODEL_CACHE_ENV, None)
+    else:
+        os.environ[MODEL_CACHE_ENV] = previous
