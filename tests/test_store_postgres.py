@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import multiprocessing as mp
 import os
 
 import pytest
@@ -15,6 +14,7 @@ from screening.decisions.status import project_status
 from screening.records.service import import_file
 from screening.store.project import Project, make_engine
 from screening.store.schema import AuditEntry, Base, Decision, Record
+from tests.decision_writer import start_writers
 from tests.test_import_service import DEMO
 
 pytestmark = pytest.mark.postgres
@@ -31,14 +31,6 @@ def pg_url() -> str:
     return url
 
 
-def _write(project_dir: str, reviewer: str, record_ids: list[int]) -> None:
-    project = Project.open(project_dir)
-    for record_id in record_ids:
-        with project.session() as session:
-            record_decision(session, reviewer=reviewer, record_id=record_id, decision="exclude")
-    project.close()
-
-
 def test_postgres_project_imports_decides_concurrently_and_reports(tmp_path, pg_url):
     project = Project.init(tmp_path / "pg", db_url=pg_url)
     assert project.engine.dialect.name == "postgresql"
@@ -48,13 +40,10 @@ def test_postgres_project_imports_decides_concurrently_and_reports(tmp_path, pg_
         add_reviewer(session, "alice")
         add_reviewer(session, "bob")
         record_ids = list(session.scalars(select(Record.id).order_by(Record.id).limit(N_DECISIONS)))
-    context = mp.get_context("spawn")
-    workers = [context.Process(target=_write, args=(str(project.path), name, record_ids)) for name in ("alice", "bob")]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join(timeout=300)
-    assert [w.exitcode for w in workers] == [0, 0]
+    assert record_ids == list(range(1, N_DECISIONS + 1))  # the writers decide records 1..N
+    writers = start_writers(str(project.path), ["alice", "bob"], N_DECISIONS)
+    errors = [writer.communicate(timeout=300)[1] for writer in writers]
+    assert [w.returncode for w in writers] == [0, 0], errors
     reopened = Project.open(tmp_path / "pg")
     with reopened.session() as session:
         assert session.scalar(select(func.count(Decision.id))) == 2 * N_DECISIONS

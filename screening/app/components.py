@@ -1,0 +1,83 @@
+"""Building blocks shared by pages: the record card (escaped, highlighted) and concept match bars."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Mapping
+
+import streamlit as st
+
+from screening.app.highlight import concept_colours, highlight_html
+from screening.protocol.schema import Protocol
+from screening.store.project import Project
+from screening.store.schema import Record
+
+CARD_STYLE = "font-size:1.02rem;line-height:1.6;max-width:60rem"
+
+
+def load_record(project: Project, record_id: int) -> dict:
+    """The record's fields as a plain dict (detached from the session)."""
+    with project.session() as session:
+        row = session.get(Record, record_id)
+        if row is None:
+            raise LookupError(f"unknown record id {record_id}")
+        return {c: getattr(row, c) for c in ("id", "source_id", "title", "abstract", "authors", "year",
+                                             "journal", "doi", "pmid", "keywords")}
+
+
+def _spans(text: str | None, protocol: Protocol | None) -> list[tuple[int, int, str]]:
+    if not text or protocol is None or not protocol.concepts:
+        return []
+    from screening.rank.api import highlight_spans
+
+    return highlight_spans(text, protocol)
+
+
+def _authors_line(authors: str | None, limit: int = 6) -> str:
+    names = [a for a in (authors or "").split("; ") if a]
+    shown = ", ".join(names[:limit])
+    return shown + (f" … (+{len(names) - limit})" if len(names) > limit else "")
+
+
+def record_card_html(record: Mapping, protocol: Protocol | None) -> str:
+    """Title, authors, year, journal, DOI and the abstract, every field escaped, concept terms marked."""
+    colours = concept_colours([c.name for c in protocol.concepts]) if protocol else {}
+    title = highlight_html(record.get("title") or "(no title)", _spans(record.get("title"), protocol), colours)
+    meta = [html.escape(_authors_line(record.get("authors")))]
+    if record.get("year"):
+        meta.append(html.escape(str(record["year"])))
+    if record.get("journal"):
+        meta.append(f"<i>{html.escape(record['journal'])}</i>")
+    doi = record.get("doi")
+    if doi:
+        meta.append(f'doi: <a href="https://doi.org/{html.escape(doi, quote=True)}" target="_blank" '
+                    f'rel="noopener noreferrer">{html.escape(doi)}</a>')
+    abstract = record.get("abstract")
+    body = (highlight_html(abstract, _spans(abstract, protocol), colours) if abstract
+            else "<i>No abstract available.</i>")
+    legend = " ".join(
+        f'<mark style="background:{colour};padding:0 4px;border-radius:3px">{html.escape(name)}</mark>'
+        for name, colour in colours.items()
+    )
+    return (
+        f'<div style="{CARD_STYLE}">'
+        f'<h3 style="margin:0 0 .3rem 0">{title}</h3>'
+        f'<div style="color:#555;font-size:.9rem;margin-bottom:.8rem">{" · ".join(m for m in meta if m)}</div>'
+        f'<div class="abstract">{body}</div>'
+        + (f'<div style="margin-top:.8rem;font-size:.8rem;color:#666">Concepts: {legend}</div>' if legend else "")
+        + "</div>"
+    )
+
+
+def record_card(record: Mapping, protocol: Protocol | None) -> None:
+    st.html(record_card_html(record, protocol))
+
+
+def concept_bars(scores: Mapping[str, float], sentences: Mapping[str, str]) -> None:
+    """One bar per concept (0..1 match) with the sentence that matched it best, as the explanation."""
+    for concept, score in scores.items():
+        value = float(min(max(score, 0.0), 1.0))
+        st.progress(value, text=f"**{concept}** · {value:.2f}")
+        sentence = sentences.get(concept)
+        if sentence:
+            st.caption(f"“{sentence}”")

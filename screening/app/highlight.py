@@ -1,0 +1,43 @@
+"""Safe HTML for abstracts with concept terms marked.
+
+Why: abstracts come from outside (databases, exports) and may contain markup; every character is escaped
+before the <mark> tags are added, so `<script>` in an abstract shows as text and never runs.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+
+# Colour-blind-safe pastel palette (Okabe-Ito hues, lightened) for concept marks.
+PALETTE = ("#ffe08a", "#a8d8f0", "#b9e4c9", "#f6c1a6", "#d9c2f0", "#f3b6d0", "#cfd8dc")
+
+
+def concept_colours(concepts: Sequence[str]) -> dict[str, str]:
+    """A stable colour per concept, in protocol order."""
+    return {name: PALETTE[i % len(PALETTE)] for i, name in enumerate(concepts)}
+
+
+def highlight_html(text: str | None, spans: Sequence[tuple[int, int, str]],
+                   colours: dict[str, str] | None = None) -> str:
+    """Escaped `text` with each (start, end, concept) span wrapped in a coloured <mark>.
+
+    Overlapping spans are resolved by keeping the earliest (then longest) one, so tags never interleave.
+    """
+    text = text or ""
+    colours = colours or {}
+    pieces: list[str] = []
+    cursor = 0
+    for start, end, concept in sorted(spans, key=lambda s: (s[0], -(s[1] - s[0]))):
+        start, end = max(start, cursor), min(end, len(text))
+        if start >= end:
+            continue
+        pieces.append(html.escape(text[cursor:start]))
+        colour = colours.get(concept, PALETTE[0])
+        pieces.append(
+            f'<mark style="background:{html.escape(colour)};padding:0 2px;border-radius:3px" '
+            f'title="{html.escape(concept)}">{html.escape(text[start:end])}</mark>'
+        )
+        cursor = end
+    pieces.append(html.escape(text[cursor:]))
+    return "".join(pieces)

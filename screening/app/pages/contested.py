@@ -1,0 +1,145 @@
+"""Contested records: decisions side by side with the protocol's concept definitions, then consensus.
+
+For the lead and advisory-group members (role advisor); plain reviewers never reach this page, and the
+decisions shown are read with the signed-in user as viewer like everywhere else.
+"""
+
+from __future__ import annotations
+
+import html
+
+import pandas as pd
+import streamlit as st
+
+from screening.app.components import load_record, record_card
+from screening.app.context import Context
+from screening.decisions.queries import conflicts, current_decisions, latest_consensus
+from screening.decisions.record import DecisionError, record_consensus
+
+DECISION_BADGES = {"include": "🟢 include", "exclude": "🔴 exclude", "maybe": "🟡 maybe"}
+
+
+def _split_reasons(value: object) -> list[str]:
+    return [r for r in str(value).split(",") if r] if isinstance(value, str) else []
+
+
+def contested_table(ctx: Context) -> pd.DataFrame:
+    """Contested records with their current decisions (one row per record), as the viewer may see them."""
+    contested = conflicts(ctx.project, ctx.stage)
+    decisions = current_decisions(ctx.project, ctx.stage, viewer=ctx.user.name)
+    decisions = decisions[decisions["record_id"].isin(contested["record_id"])]
+    return contested.merge(
+        decisions.groupby("record_id").agg(
+            source_id=("source_id", "first"),
+            reviewers=("reviewer", lambda s: ", ".join(sorted(s))),
+            reasons=("reasons", lambda s: ", ".join(sorted({r for v in s for r in _split_reasons(v)}))),
+        ).reset_index(),
+        on="record_id", how="left",
+    )
+
+
+def _filters(ctx: Context, table: pd.DataFrame) -> pd.DataFrame:
+    codes = ctx.protocol.reason_codes if ctx.protocol else []
+    reviewers = sorted({r for v in table["reviewers"].dropna() for r in v.split(", ")})
+    left, right = st.columns(2)
+    by_reason = left.multiselect("Filter by reason", codes, key="contested_reasons")
+    by_reviewer = right.multiselect("Filter by reviewer", reviewers, key="contested_reviewers")
+    if by_reason:
+        table = table[table["reasons"].fillna("").map(lambda v: bool(set(v.split(", ")) & set(by_reason)))]
+    if by_reviewer:
+        table = table[table["reviewers"].fillna("").map(lambda v: bool(set(v.split(", ")) & set(by_reviewer)))]
+    return table
+
+
+def _definitions(ctx: Context) -> None:
+    if ctx.protocol is None:
+        st.info("This project has no protocol yet (add one on the Project page).")
+        return
+    st.markdown(f"**Question.** {ctx.protocol.question.text}")
+    for concept in ctx.protocol.concepts:
+        synonyms = f" *(also: {', '.join(concept.synonyms)})*" if concept.synonyms else ""
+        st.markdown(f"**{concept.name}** — {concept.definition}{synonyms}")
+    criteria = ctx.protocol.inclusion + ctx.protocol.exclusion
+    if criteria:
+        st.markdown("\n".join(f"- `{c.code}` {c.text}" for c in criteria))
+
+
+def _decision_columns(ctx: Context, decisions: pd.DataFrame) -> None:
+    texts = {c.code: c.text for c in (ctx.protocol.inclusion + ctx.protocol.exclusion)} if ctx.protocol else {}
+    columns = st.columns(max(len(decisions), 1))
+    for column, row in zip(columns, decisions.itertuples(), strict=False):
+        reasons = "<br>".join(f"<code>{html.escape(c)}</code> {html.escape(texts.get(c, ''))}"
+                              for c in _split_reasons(row.reasons)) or "<i>no reason given</i>"
+        note = html.escape(row.note) if isinstance(row.note, str) else "<i>no note</i>"
+        column.html(
+            f'<div style="border:1px solid #ddd;border-radius:8px;padding:.6rem .8rem">'
+            f"<b>{html.escape(row.reviewer)}</b><br>{DECISION_BADGES.get(row.decision, row.decision)}"
+            f'<div style="margin-top:.4rem;font-size:.9rem">{reasons}</div>'
+            f'<div style="margin-top:.4rem;font-size:.9rem;color:#444">{note}</div></div>'
+        )
+
+
+def _record_consensus(ctx: Context, record_id: int) -> None:
+    decision = st.session_state.get(f"consensus_decision_{record_id}")
+    reasons = st.session_state.get(f"consensus_reasons_{record_id}", [])
+    note = st.session_state.get(f"consensus_note_{record_id}", "")
+    try:
+        with ctx.project.session() as session:
+            record_consensus(session, record_id=record_id, stage=ctx.stage, decision=decision,
+                             recorded_by=ctx.user.name, reasons=reasons, note=note,
+                             allowed_reasons=ctx.protocol.reason_codes if ctx.protocol else None)
+    except DecisionError as exc:
+        st.session_state["contested_error"] = str(exc)
+    else:
+        st.session_state["contested_flash"] = f"Consensus recorded by {ctx.user.name}: {decision}"
+
+
+def render(ctx: Context) -> None:
+    st.header("Contested records")
+    if not ctx.user.can_resolve:
+        st.info("Contested records are worked through by the lead and the advisory group.")
+        return
+    for key, show in (("contested_flash", st.success), ("contested_error", st.error)):
+        message = st.session_state.pop(key, None)
+        if message:
+            show(message)
+    table = contested_table(ctx)
+    if table.empty:
+        st.success("No contested records at this stage.")
+    else:
+        table = _filters(ctx, table)
+        st.dataframe(table[["source_id", "include", "exclude", "maybe", "reviewers", "reasons"]],
+                     hide_index=True, width="stretch")
+    if not table.empty:
+        labels = dict(zip(table["record_id"], table["source_id"], strict=True))
+        record_id = st.selectbox("Record to discuss", list(labels), format_func=lambda r: labels[r],
+                                 key="contested_record")
+        decisions = current_decisions(ctx.project, ctx.stage, viewer=ctx.user.name)
+        decisions = decisions[decisions["record_id"] == record_id]
+        main, side = st.columns([3, 2], gap="large")
+        with main:
+            record_card(load_record(ctx.project, record_id), ctx.protocol)
+            st.subheader("Decisions")
+            _decision_columns(ctx, decisions)
+        with side:
+            st.subheader("Concept definitions")
+            _definitions(ctx)
+        with st.form(f"consensus_{record_id}"):
+            st.subheader("Consensus")
+            st.text_area("Discussion note", key=f"consensus_note_{record_id}",
+                         placeholder="What the group agreed and why")
+            st.radio("Decision", ["include", "exclude"], horizontal=True, key=f"consensus_decision_{record_id}")
+            st.multiselect("Reasons", ctx.protocol.reason_codes if ctx.protocol else [],
+                           key=f"consensus_reasons_{record_id}")
+            st.form_submit_button("Record consensus", type="primary", on_click=_record_consensus,
+                                  args=(ctx, record_id))
+    _resolved(ctx)
+
+
+def _resolved(ctx: Context) -> None:
+    resolved = latest_consensus(ctx.project, ctx.stage)
+    if resolved.empty:
+        return
+    with st.expander(f"Resolved by consensus ({len(resolved)})"):
+        st.dataframe(resolved[["record_id", "decision", "reasons", "note", "recorded_by", "created_at"]],
+                     hide_index=True, width="stretch")

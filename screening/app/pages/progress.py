@@ -1,0 +1,87 @@
+"""Progress: recall curve so far, stopping rules, PRISMA-style counts and exports."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import altair as alt
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from screening.app import ranking
+from screening.app.context import STAGE_LABELS, Context
+from screening.app.progress_estimates import live_stopping_status, screening_order
+from screening.decisions.export import export_project
+from screening.decisions.status import project_status
+from screening.store.settings import blind_mode
+
+EXPORTS = {"csv": ("CSV (all decisions)", "text/csv", "csv"),
+           "ris": ("RIS", "application/x-research-info-systems", "ris"),
+           "asreview": ("ASReview CSV", "text/csv", "csv")}
+
+
+def prisma_rows(status: dict) -> pd.DataFrame:
+    """PRISMA 2020 flow counts: identified, duplicates removed, then screened/excluded/included per stage."""
+    rows = [("Records identified", status["records"]), ("Duplicates removed", status["duplicates"]),
+            ("Records screened (title/abstract)", status["stages"]["title_abstract"]["screened"]),
+            ("Excluded at title/abstract", status["stages"]["title_abstract"]["excluded"]),
+            ("Included at title/abstract", status["stages"]["title_abstract"]["included"]),
+            ("Full texts assessed", status["stages"]["full_text"]["screened"]),
+            ("Excluded at full text", status["stages"]["full_text"]["excluded"]),
+            ("Included in the review", status["stages"]["full_text"]["included"])]
+    return pd.DataFrame(rows, columns=["step", "records"])
+
+
+def _export_bytes(ctx: Context, fmt: str) -> bytes:
+    with tempfile.TemporaryDirectory() as folder:
+        out = Path(folder) / f"export.{EXPORTS[fmt][2]}"
+        export_project(ctx.project, fmt, out)
+        return out.read_bytes()
+
+
+def _curve(ctx: Context) -> None:
+    ordered, n_records = screening_order(ctx.project, ctx.stage)
+    if ordered.size == 0:
+        st.info("No decisions yet at this stage.")
+        return
+    curve = pd.DataFrame({"screened": np.arange(1, ordered.size + 1), "includes found": np.cumsum(ordered)})
+    chart = alt.Chart(curve).mark_line(interpolate="step-after").encode(
+        x=alt.X("screened", title="Records screened", scale=alt.Scale(domain=[0, n_records])),
+        y=alt.Y("includes found", title="Includes found"))
+    st.altair_chart(chart, width="stretch")
+    unscreened = ranking.expected_remaining(ctx.project, ctx.stage)
+    status = live_stopping_status(ctx.project, ctx.stage, unscreened)
+    if status is None:
+        return
+    cols = st.columns(4)
+    cols[0].metric("Screened", f"{status.n_screened} / {status.n_records}")
+    cols[1].metric("Includes found", status.n_found)
+    cols[2].metric("Model: likely includes left", status.remaining_label,
+                   help="Unscreened records the model currently predicts as includes.")
+    cols[3].metric("Hypergeometric rule", "may stop" if status.stop else "continue", help=status.explanation)
+    st.caption(f"{status.explanation} Knee rule: {'may stop' if status.knee_stop else 'keep screening'} "
+               f"(slope ratio {status.knee_ratio:.1f}; needs at least 150 screened).")
+
+
+def render(ctx: Context) -> None:
+    st.header("Progress")
+    st.subheader(f"Recall so far ({STAGE_LABELS[ctx.stage]})")
+    _curve(ctx)
+    st.subheader("PRISMA flow")
+    status = project_status(ctx.project)
+    st.dataframe(prisma_rows(status), hide_index=True, width="content")
+    with ctx.project.session() as session:
+        blind = blind_mode(session)
+    if ctx.user.can_resolve or not blind:
+        stage = status["stages"][ctx.stage]
+        st.caption(f"Conflicts open: {stage['conflicts']} · awaiting more decisions: {stage['in_progress']}")
+        st.dataframe(pd.Series(stage["by_reviewer"], name="decisions").rename_axis("reviewer").reset_index(),
+                     hide_index=True, width="content")
+    if ctx.user.is_lead:
+        st.subheader("Export")
+        cols = st.columns(len(EXPORTS))
+        for col, (fmt, (label, mime, suffix)) in zip(cols, EXPORTS.items(), strict=True):
+            col.download_button(label, data=lambda fmt=fmt: _export_bytes(ctx, fmt), mime=mime,
+                                file_name=f"{ctx.project.path.name}_{fmt}.{suffix}", key=f"export_{fmt}")

@@ -1,0 +1,69 @@
+"""Live "may we stop?" status: the stopping rules of `screening.measures.stopping` on the decisions so far.
+
+Only aggregate numbers leave this module (counts, p-values), never a record's decisions, so it is safe
+to show to any reviewer in blind mode.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from sqlalchemy import func, select
+
+from screening.decisions.queries import training_labels
+from screening.measures.stopping import HypergeometricRule, KneeRule
+from screening.store.project import Project
+from screening.store.schema import Decision, Record
+
+RECALL_TARGET = 0.95
+CONFIDENCE = 0.95
+
+
+@dataclass(frozen=True)
+class LiveStopping:
+    n_records: int
+    n_screened: int
+    n_found: int
+    stop: bool
+    p_value: float
+    knee_stop: bool
+    knee_ratio: float
+    expected_remaining: float | None
+    explanation: str
+
+    @property
+    def remaining_label(self) -> str:
+        return "—" if self.expected_remaining is None else f"{self.expected_remaining:.0f}"
+
+
+def screening_order(project: Project, stage: str) -> tuple[np.ndarray, int]:
+    """Labels (1/0) of the decided records in the order they were first decided, and the records to screen."""
+    labels = training_labels(project, stage)
+    with project.session() as session:
+        first = dict(session.execute(
+            select(Decision.record_id, func.min(Decision.id)).where(Decision.stage == stage)
+            .group_by(Decision.record_id)).all())
+        n_records = session.scalar(select(func.count(Record.id)).where(Record.duplicate_of.is_(None))) or 0
+    ordered = sorted(labels, key=lambda rid: first.get(rid, 0))
+    return np.array([labels[rid] for rid in ordered], dtype=np.int64), int(n_records)
+
+
+def live_stopping_status(project: Project, stage: str, expected_remaining: float | None = None
+                         ) -> LiveStopping | None:
+    """Hypergeometric (95 % recall, 95 % confidence) and knee rules on the screening so far.
+
+    `expected_remaining`: includes the ranker predicts among the unscreened records (None: unknown).
+    """
+    ordered, n_records = screening_order(project, stage)
+    if n_records == 0 or ordered.size == 0:
+        return None
+    hyper = HypergeometricRule(RECALL_TARGET, CONFIDENCE).check(ordered, n_records)
+    knee = KneeRule().check(ordered)
+    verdict = "may stop" if hyper.stop else "keep screening"
+    return LiveStopping(
+        n_records=n_records, n_screened=int(ordered.size), n_found=int(ordered.sum()), stop=hyper.stop,
+        p_value=hyper.estimate, knee_stop=knee.stop, knee_ratio=knee.estimate, expected_remaining=expected_remaining,
+        explanation=(f"Hypergeometric rule (Callaghan & Müller-Hansen 2020), {RECALL_TARGET:.0%} recall at "
+                     f"{CONFIDENCE:.0%} confidence: {verdict} (p = {hyper.estimate:.3f}). {hyper.assumptions}"),
+    )
