@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import shutil
 
+import pytest
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from screening.cli import app
+from screening.records.errors import ImportFormatError
 from screening.records.service import import_file
 from screening.store.project import Project
 from screening.store.schema import AuditEntry, ImportBatch, Record
@@ -46,6 +48,23 @@ def test_cli_import_of_a_broken_file_fails_and_writes_nothing(tmp_path):
     assert result.exit_code == 2
     assert "broken.csv" in result.output and "error:" in result.output
     assert _counts(project) == (0, 0)
+
+
+MALFORMED = sorted((REPO / "tests" / "fixtures" / "imports" / "malformed").iterdir())
+
+
+@pytest.mark.parametrize("broken", MALFORMED, ids=[p.name for p in MALFORMED])
+def test_every_malformed_fixture_leaves_the_project_unchanged(tmp_path, broken):
+    """After a good import, each malformed export is refused with its file name and adds nothing."""
+    project = Project.init(tmp_path / "p")
+    import_file(project, DEMO)
+    before = _counts(project)
+    with pytest.raises(ImportFormatError) as error:
+        import_file(project, broken)
+    assert str(error.value).startswith(broken.name)
+    assert _counts(project) == before
+    with project.session() as session:
+        assert session.scalar(select(func.count(AuditEntry.id)).where(AuditEntry.action == "import")) == 1
 
 
 def test_cli_import_reports_each_file(tmp_path):
