@@ -22,6 +22,7 @@ $(DEMO)/project.yaml: | $(STAMP)
 	$(VENV)/bin/screening init $(DEMO) --protocol data/protocols/donners_2021.yaml
 	$(VENV)/bin/screening import $(DEMO) data/demo/donners_2021.csv
 	$(VENV)/bin/screening dedup $(DEMO)
+	$(VENV)/bin/screening add-reviewer $(DEMO) demo --role lead
 
 demo: $(DEMO)/project.yaml
 

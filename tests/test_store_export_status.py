@@ -14,6 +14,7 @@ from screening.cli import app
 from screening.decisions.export import export_project
 from screening.decisions.import_decisions import DecisionImportError, import_decisions
 from screening.decisions.record import record_decision
+from screening.decisions.reviewers import authenticate
 from screening.decisions.status import project_status
 from screening.store.schema import Decision, Record
 from tests.store_helpers import make_project
@@ -126,3 +127,16 @@ def test_decide_cli_records_and_reports_errors(tmp_path):
     assert bad.exit_code == 2 and "no record with source id 'R99'" in bad.output
     with project.session() as session:
         assert session.scalar(select(func.count(Decision.id))) == 1
+
+
+def test_add_reviewer_cli_with_role_and_hidden_password(tmp_path):
+    project = make_project(tmp_path, reviewers={})
+    ok = runner.invoke(app, ["add-reviewer", str(project.path), "ada", "--role", "advisor", "--password"],
+                       input="pw1\npw1\n")
+    assert ok.exit_code == 0 and "added ada (advisor)" in ok.output
+    again = runner.invoke(app, ["add-reviewer", str(project.path), "ada"])
+    assert again.exit_code == 2 and "already exists" in again.output
+    bad = runner.invoke(app, ["add-reviewer", str(project.path), "bo", "--role", "boss"])
+    assert bad.exit_code == 2 and "role must be one of" in bad.output
+    with project.session() as session:
+        assert authenticate(session, "ada", "pw1").role == "advisor"

@@ -98,9 +98,26 @@ def export(
     typer.echo(f"wrote {n} records to {out}")
 
 
+def add_reviewer_command(
+    directory: Annotated[Path, typer.Argument(help="Project folder.")],
+    name: Annotated[str, typer.Argument(help="Reviewer name.")],
+    role: Annotated[str, typer.Option(help="reviewer, lead or advisor.")] = "reviewer",
+    password: Annotated[bool, typer.Option("--password", help="Prompt for a password (hidden).")] = False,
+) -> None:
+    """Add a reviewer to the project (with --password, sign-in in the app needs it)."""
+    from screening.decisions.reviewers import ReviewerError, add_reviewer
+
+    secret = typer.prompt("Password", hide_input=True, confirmation_prompt=True) if password else None
+    project = open_project(directory)
+    with reported_errors(ReviewerError), project.session() as session:
+        add_reviewer(session, name, role=role, password=secret, actor="cli")
+    typer.echo(f"added {name} ({role})")
+
+
 def register(app: typer.Typer) -> None:
     app.command("init")(init)
     app.command("status")(status)
     app.command("decide")(decide)
     app.command("import-decisions")(import_decisions_command)
     app.command("export")(export)
+    app.command("add-reviewer")(add_reviewer_command)
