@@ -2,7 +2,7 @@
 
 Usage:
     python evaluation/benchmark.py [--datasets DIR] [--seeds 5] [--ranker static] [--quick]
-                                   [--no-peer-run] [--budget-minutes 55]
+                                   [--no-peer-run] [--budget-minutes 55] [--resume]
 
 Writes evaluation/results/simulation_*.{csv,md,png} (quick mode: a temporary folder) and prints the ratio
 of our mean loss to ASReview's and the wall time. ASReview orders come from
@@ -30,9 +30,11 @@ def main() -> None:
     parser.add_argument("--no-peer-run", action="store_true", help="use cached ASReview orders only")
     parser.add_argument("--budget-minutes", type=float, default=55.0,
                         help="start no new dataset/seed after this many minutes (seed-major order)")
+    parser.add_argument("--resume", action="store_true",
+                        help="keep the dataset/seed runs already in the results folder, run only the missing ones")
     args = parser.parse_args()
     run_benchmark(args.datasets, args.seeds, args.quick, args.out, args.ranker, run_peer=not args.no_peer_run,
-                  budget_minutes=args.budget_minutes)
+                  budget_minutes=args.budget_minutes, resume=args.resume)
 
 
 if __name__ == "__main__":

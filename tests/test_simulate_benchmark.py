@@ -66,3 +66,18 @@ def test_time_budget_stops_starting_new_runs(tmp_path: Path) -> None:
     assert runs[["dataset", "seed"]].drop_duplicates().shape[0] == 1  # only the first unit ran
     summary = (out / "simulation_summary.md").read_text()
     assert "time budget of 0 min spent; not run:" in summary and "s1" in summary
+
+
+def test_resume_runs_only_the_missing_units(tmp_path: Path) -> None:
+    for name in ("Donners_2021", "Donners_copy"):
+        dataset_folder(tmp_path / "datasets" / name)
+    out = tmp_path / "out"
+    common = {"n_seeds": 1, "out": out, "ranker": "random", "orders": tmp_path / "none", "run_peer": False}
+    first = run_benchmark(tmp_path / "datasets", budget_minutes=0, **common)
+    assert first[["dataset", "seed"]].drop_duplicates().shape[0] == 1
+    resumed = run_benchmark(tmp_path / "datasets", budget_minutes=60, resume=True, **common)
+    units = resumed[["dataset", "seed"]].drop_duplicates()
+    assert sorted(units["dataset"]) == ["Donners_2021", "Donners_copy"]
+    kept = resumed[resumed["dataset"] == first["dataset"].iloc[0]]
+    assert kept["loss"].tolist() == first["loss"].tolist()  # the earlier unit was kept, not re-run
+    assert "resumed: 1 dataset/seed runs kept" in (out / "simulation_summary.md").read_text()

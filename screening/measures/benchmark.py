@@ -15,6 +15,7 @@ All four orders are scored by ``screening.measures.metrics`` and replayed throug
 
 from __future__ import annotations
 
+import re
 import tempfile
 import time
 from pathlib import Path
@@ -182,15 +183,27 @@ def write_report(out: Path, runs: pd.DataFrame, wall_seconds: float, notes: list
     return f"mean loss ours_1_1 / asreview = {ratio:.3f}"
 
 
+def _previous_runs(out: Path) -> tuple[list[dict[str, object]], set[tuple[str, int]], float]:
+    """Rows, finished (dataset, seed) units and wall seconds of an earlier run written to ``out``."""
+    runs_file, summary = out / "simulation_runs.csv", out / "simulation_summary.md"
+    if not runs_file.exists():
+        return [], set(), 0.0
+    previous = pd.read_csv(runs_file)
+    done = {(str(d), int(s)) for d, s in zip(previous["dataset"], previous["seed"], strict=True)}
+    match = re.search(r"wall time ([0-9.]+) min", summary.read_text(encoding="utf-8")) if summary.exists() else None
+    return previous.to_dict("records"), done, float(match.group(1)) * 60 if match else 0.0
+
+
 def run_benchmark(datasets: Path | None = None, n_seeds: int = 5, quick: bool = False, out: Path | None = None,
                   ranker: str = "default", orders: Path = ORDERS, run_peer: bool = True,
-                  budget_minutes: float = 55.0) -> pd.DataFrame:
+                  budget_minutes: float = 55.0, resume: bool = False) -> pd.DataFrame:
     """Run every arm on every dataset and write CSV + Markdown tables and a recall-curve grid.
 
     Seed-major (every dataset gets seed 0 before any gets seed 1, smallest dataset first) under a time
     budget: when the budget is spent no new (dataset, seed) is started (the first always runs), so the run
     ends in time and still covers every dataset once if one seed fits; what was skipped is listed in the
-    notes.
+    notes. With ``resume`` the (dataset, seed) runs already in ``out/simulation_runs.csv`` are kept and only
+    the missing ones run, so a benchmark cut short by its budget can be completed later.
     """
     from screening.protocol.load import load_protocol
 
@@ -208,19 +221,26 @@ def run_benchmark(datasets: Path | None = None, n_seeds: int = 5, quick: bool = 
     started = time.perf_counter()
     loaded = [load_dataset(folder) for folder in folders]
     protocols = {d.name: load_protocol(d.criteria_path) if d.criteria_path else None for d in loaded}
-    rows: list[dict[str, object]] = []
+    rows, done, wall_before = _previous_runs(out) if resume else ([], set(), 0.0)
     panels: dict[str, dict[str, np.ndarray]] = {}
     notes: list[str] = []
+    if done:
+        notes.append(f"resumed: {len(done)} dataset/seed runs kept from the previous run "
+                     f"({wall_before / 60:.1f} min); the wall time above adds both parts")
     skipped: list[str] = []
+    ran_any = False
     for seed in range(n_seeds):
         for data in loaded:
-            if rows and time.perf_counter() - started > budget_minutes * 60:
+            if (data.name, seed) in done:
+                continue
+            if ran_any and time.perf_counter() - started > budget_minutes * 60:
                 skipped.append(f"{data.name} s{seed}")
                 continue
             t0 = time.perf_counter()
             unit_rows, curves = benchmark_seed(data, seed, protocols[data.name], ranker=ranker, orders=orders,
                                                allow_peer_run=run_peer and not quick, notes=notes)
             rows += unit_rows
+            ran_any = True
             if seed == 0:
                 panels[f"{data.name} (N={len(data.labels)}, inc={sum(data.labels)})"] = curves
             losses = {r["arm"]: round(float(r["loss"]), 3) for r in unit_rows}  # type: ignore[arg-type]
@@ -228,10 +248,11 @@ def run_benchmark(datasets: Path | None = None, n_seeds: int = 5, quick: bool = 
             pd.DataFrame(rows).to_csv(out / "simulation_runs.partial.csv", index=False)
     if skipped:
         notes.append(f"time budget of {budget_minutes:g} min spent; not run: {', '.join(skipped)}")
-    wall = time.perf_counter() - started
+    wall = wall_before + time.perf_counter() - started
     runs = pd.DataFrame(rows)
     headline = write_report(out, runs, wall, notes, ranker)
-    save_recall_grid(out / "simulation_recall_curves.png", panels)
+    if panels or not (out / "simulation_recall_curves.png").exists():  # resumed runs keep the seed-0 grid
+        save_recall_grid(out / "simulation_recall_curves.png", panels)
     (out / "simulation_runs.partial.csv").unlink(missing_ok=True)
     for note in notes:
         print(f"note: {note}")
