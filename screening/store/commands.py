@@ -1,14 +1,13 @@
-"""CLI: create a project, show its status, record, import and export decisions."""
+"""CLI: create a project folder."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from screening.cli_support import open_project, reported_errors
+from screening.cli_support import reported_errors
 from screening.store.project import Project, ProjectError
 
 
@@ -25,99 +24,5 @@ def init(
     typer.echo(f"created project {project.path} ({project.db_url.split('://')[0]})")
 
 
-def status(
-    directory: Annotated[Path, typer.Argument(help="Project folder.")],
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
-) -> None:
-    """Counts of records, duplicates, decisions, includes and conflicts per stage and reviewer."""
-    from screening.decisions.status import project_status
-
-    counts = project_status(open_project(directory))
-    if as_json:
-        typer.echo(json.dumps(counts, indent=2))
-        return
-    for key in ("records", "unique_records", "duplicates", "decisions", "included", "excluded", "conflicts"):
-        typer.echo(f"{key:>15}: {counts[key]}")
-    for stage, stage_counts in counts["stages"].items():
-        reviewers = ", ".join(f"{k} {v}" for k, v in stage_counts["by_reviewer"].items()) or "-"
-        typer.echo(f"{stage:>15}: screened {stage_counts['screened']}, included {stage_counts['included']}, "
-                   f"conflicts {stage_counts['conflicts']} (by reviewer: {reviewers})")
-
-
-def decide(
-    directory: Annotated[Path, typer.Argument(help="Project folder.")],
-    source_id: Annotated[str, typer.Argument(help="The record's source id.")],
-    decision: Annotated[str, typer.Argument(help="include, exclude or maybe.")],
-    reviewer: Annotated[str, typer.Option(help="Who decides (created as a reviewer if new).")],
-    reason: Annotated[list[str] | None, typer.Option(help="Criterion code from the protocol (repeatable).")] = None,
-    note: Annotated[str | None, typer.Option(help="Free-text note.")] = None,
-    stage: Annotated[str, typer.Option(help="title_abstract or full_text.")] = "title_abstract",
-) -> None:
-    """Record one decision (a changed decision is a new, audited row)."""
-    from screening.decisions.lookup import UnknownRecordError, resolve_source_id
-    from screening.decisions.record import DecisionError, record_decision
-    from screening.decisions.reviewers import ensure_reviewer
-
-    project = open_project(directory)
-    protocol = project.load_protocol()
-    with reported_errors(DecisionError, UnknownRecordError), project.session() as session:
-        ensure_reviewer(session, reviewer, actor=reviewer)
-        record_id = resolve_source_id(session, source_id)
-        record_decision(session, reviewer=reviewer, record_id=record_id, decision=decision, stage=stage,
-                        reasons=reason or [], note=note,
-                        allowed_reasons=protocol.reason_codes if protocol and protocol.reason_codes else None)
-    typer.echo(f"{reviewer}: {decision} {source_id} ({stage})")
-
-
-def import_decisions_command(
-    directory: Annotated[Path, typer.Argument(help="Project folder.")],
-    file: Annotated[Path, typer.Argument(help="CSV with record_id, reviewer, decision[, stage, reason, note].")],
-) -> None:
-    """Import decisions made in another tool; the whole file or nothing."""
-    from screening.decisions.import_decisions import DecisionImportError, import_decisions
-
-    project = open_project(directory)
-    protocol = project.load_protocol()
-    with reported_errors(DecisionImportError, FileNotFoundError):
-        summary = import_decisions(project, file,
-                                   allowed_reasons=protocol.reason_codes if protocol and protocol.reason_codes
-                                   else None)
-    typer.echo(f"{file.name}: {summary.rows} rows, {summary.added} decisions added, {summary.unchanged} unchanged")
-
-
-def export(
-    directory: Annotated[Path, typer.Argument(help="Project folder.")],
-    out: Annotated[Path, typer.Option(help="File to write.")],
-    fmt: Annotated[str, typer.Option("--format", help="csv, ris or asreview.")] = "csv",
-) -> None:
-    """Export records with each reviewer's and the final decision."""
-    from screening.decisions.export import export_project
-
-    with reported_errors(ValueError):
-        n = export_project(open_project(directory), fmt, out)
-    typer.echo(f"wrote {n} records to {out}")
-
-
-def add_reviewer_command(
-    directory: Annotated[Path, typer.Argument(help="Project folder.")],
-    name: Annotated[str, typer.Argument(help="Reviewer name.")],
-    role: Annotated[str, typer.Option(help="reviewer, lead or advisor.")] = "reviewer",
-    password: Annotated[bool, typer.Option("--password", help="Prompt for a password (hidden).")] = False,
-) -> None:
-    """Add a reviewer to the project (with --password, sign-in in the app needs it)."""
-    from screening.decisions.reviewers import ReviewerError, add_reviewer
-
-    secret = typer.prompt("Password", hide_input=True, confirmation_prompt=True) if password else None
-    project = open_project(directory)
-    with reported_errors(ReviewerError), project.session() as session:
-        add_reviewer(session, name, role=role, password=secret, actor="cli")
-    typer.echo(f"added {name} ({role})")
-
-
 def register(app: typer.Typer) -> None:
     app.command("init")(init)
-    app.command("status")(status)
-    app.command("decide")(decide)
-    app.command("import-decisions")(import_decisions_command)
-    app.command("export")(export)
-    app.command("add-reviewer")(add_reviewer_command)
