@@ -150,7 +150,6 @@ def _fresh_streamlit_caches():
 
 
 def test_queue_follows_the_rankers_order_once_ready(tmp_path, monkeypatch):
-    from screening.app.ranking import _texts
     from screening.rank.api import Ranker
     from screening.rank.project_data import load_records
 
@@ -162,7 +161,7 @@ def test_queue_follows_the_rankers_order_once_ready(tmp_path, monkeypatch):
     assert "Ranked by **tfidf** · 1 label ·" in " ".join(c.value for c in at.caption)
 
     records = load_records(project)
-    ranker = Ranker(_texts(records["title"]), _texts(records["abstract"]), project.load_protocol(),
+    ranker = Ranker(records["title"].tolist(), records["abstract"].tolist(), project.load_protocol(),
                     encoder="tfidf", progress=False)
     position = {sid: i for i, sid in enumerate(records["source_id"])}
     ranker.set_labels({position[first]: 1})

@@ -75,3 +75,24 @@ def test_cli_import_reports_each_file(tmp_path):
     assert first.exit_code == 0 and "258 records imported as csv" in first.output
     second = runner.invoke(app, ["import", str(tmp_path / "p"), str(copy)])
     assert "already imported, nothing added" in second.output  # same content under another name
+
+
+def test_demo_exports_with_missing_titles_abstracts_and_authors(tmp_path):
+    """Records missing text export as empty fields, never as 'nan' or a crash (RIS, CSV, ASReview)."""
+    import rispy
+
+    from screening.decisions.export import export_project
+
+    project = Project.init(tmp_path / "p")
+    import_file(project, DEMO)
+    with project.session() as session:
+        session.scalars(select(Record).where(Record.title.is_not(None))).first().authors = None
+    assert export_project(project, "ris", tmp_path / "out.ris") == 258
+    entries = rispy.loads((tmp_path / "out.ris").read_text(encoding="utf-8"))
+    assert len(entries) == 258
+    assert sum("abstract" not in entry for entry in entries) == 8
+    assert all("nan" not in (entry.get("title", ""), entry.get("abstract", "")) for entry in entries)
+    for fmt in ("csv", "asreview"):
+        export_project(project, fmt, tmp_path / f"out_{fmt}.csv")
+        text = (tmp_path / f"out_{fmt}.csv").read_text(encoding="utf-8")
+        assert ",nan," not in text

@@ -82,7 +82,7 @@ class _Registry:
     def _build(encoder: str, records: pd.DataFrame, protocol, cache_dir) -> _Fitted:  # type: ignore[no-untyped-def]
         from screening.rank.api import Ranker
 
-        ranker = Ranker(_texts(records["title"]), _texts(records["abstract"]), protocol, encoder=encoder,
+        ranker = Ranker(records["title"].tolist(), records["abstract"].tolist(), protocol, encoder=encoder,
                         cache_dir=cache_dir, progress=False)
         return _Fitted(ranker=ranker, record_ids=records["record_id"].to_numpy(), encoder=encoder)
 
@@ -141,11 +141,6 @@ def _warm_shared_nlp(protocol) -> None:  # type: ignore[no-untyped-def]
     get_nlp()
     if protocol is not None:
         highlight_spans("warm up", protocol)
-
-
-def _texts(column: pd.Series) -> list[str | None]:
-    """Missing text as None: pandas 3 reads SQL NULLs in text columns as NaN, which the ranker rejects."""
-    return [value if isinstance(value, str) else None for value in column]
 
 
 def _protocol_mtime(project: Project) -> int:

@@ -10,9 +10,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import pandas as pd
-from sqlalchemy import select
 
-from screening.store.schema import Record
+from screening.store.records_table import records_frame
 
 if TYPE_CHECKING:
     from screening.store.project import Project
@@ -22,20 +21,8 @@ STAGE = "title_abstract"
 
 def load_records(project: Project) -> pd.DataFrame:
     """Non-duplicate records in id order: record_id, source_id, title, abstract (missing text = None)."""
-    with project.session() as session:
-        rows = session.execute(
-            select(Record.id, Record.source_id, Record.title, Record.abstract)
-            .where(Record.duplicate_of.is_(None))
-            .order_by(Record.id)
-        ).all()
-    return pd.DataFrame(
-        {
-            "record_id": [r[0] for r in rows],
-            "source_id": pd.Series([r[1] for r in rows], dtype=object),
-            "title": pd.Series([r[2] for r in rows], dtype=object),
-            "abstract": pd.Series([r[3] for r in rows], dtype=object),
-        }
-    )
+    frame = records_frame(project)[["id", "source_id", "title", "abstract"]]
+    return frame.rename(columns={"id": "record_id"}).reset_index(drop=True)
 
 
 def current_labels(project: Project, stage: str = STAGE) -> dict[int, int]:

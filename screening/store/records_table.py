@@ -8,18 +8,24 @@ from sqlalchemy import select
 from screening.store.project import Project
 from screening.store.schema import Record
 
+TEXT_COLUMNS = ["source_id", "title", "abstract", "authors", "journal", "doi", "pmid", "keywords", "source_file"]
 RECORD_COLUMNS = ["id", "source_id", "title", "abstract", "authors", "year", "journal", "doi", "pmid",
                   "keywords", "label_included", "missing_title", "missing_abstract", "duplicate_of",
                   "dedup_group", "source_file", "source_position"]
 
 
 def records_frame(project: Project, include_duplicates: bool = False) -> pd.DataFrame:
-    """All records (or only those kept after dedup), ordered by id, one row each."""
+    """All records (or only those kept after dedup), ordered by id, one row each.
+
+    Missing text stays None (pandas would read it as NaN, which is truthy and has no string methods).
+    """
     query = select(*(getattr(Record, c) for c in RECORD_COLUMNS)).order_by(Record.id)
     if not include_duplicates:
         query = query.where(Record.duplicate_of.is_(None))
     with project.engine.connect() as connection:
         frame = pd.read_sql(query, connection)
+    for column in TEXT_COLUMNS:
+        frame[column] = frame[column].astype(object).where(frame[column].notna(), None)
     frame["year"] = frame["year"].astype("Int64")
     frame["label_included"] = frame["label_included"].astype("Int64")
     frame["duplicate_of"] = frame["duplicate_of"].astype("Int64")
