@@ -53,7 +53,8 @@ def latest_consensus(project: Project, stage: str) -> pd.DataFrame:
         return pd.read_sql(query, connection)
 
 
-def record_status(project: Project, stage: str = "title_abstract") -> pd.DataFrame:
+def record_status(project: Project, stage: str = "title_abstract",
+                  decisions: pd.DataFrame | None = None) -> pd.DataFrame:
     """Per screened record: counts of current decisions, consensus, final decision and status.
 
     status: ``in_progress`` (fewer decisions than required), ``agreed`` (enough decisions, all the same
@@ -103,7 +104,7 @@ def current_decisions(project: Project, stage: str = "title_abstract",
         blind = blind_mode(session)
     if not blind or role in PRIVILEGED_ROLES:
         return decisions[DECISION_COLUMNS]
-    status = record_status(project, stage)
+    status = record_status(project, stage, decisions)
     resolved = set(status.loc[status["status"].isin(["agreed", "resolved"]), "record_id"])
     visible = (decisions["reviewer"] == viewer) | decisions["record_id"].isin(resolved)
     return decisions.loc[visible, DECISION_COLUMNS].reset_index(drop=True)
@@ -134,7 +135,7 @@ def pending_records(project: Project, reviewer: str, stage: str = "title_abstrac
         kept &= set(title_status.loc[title_status["final"] == "include", "record_id"])
     decisions = _all_current_decisions(project, stage)
     mine = set(decisions.loc[decisions["reviewer"] == reviewer, "record_id"])
-    status = record_status(project, stage).set_index("record_id")
+    status = record_status(project, stage, decisions).set_index("record_id")
     done = set(status.index[(status["n_decisions"] >= required) | (status["status"] == "resolved")])
     return sorted(kept - mine - done)
 

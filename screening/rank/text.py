@@ -7,6 +7,7 @@ terms whatever their case or inflection ("Trajectories" matches the synonym "tra
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections.abc import Iterable, Sequence
 from functools import cache, lru_cache
 
@@ -39,9 +40,21 @@ def _lemma_table():  # type: ignore[no-untyped-def]
     return load_lookups("en", ["lemma_lookup"]).get_table("lemma_lookup")
 
 
-@cache
+_NLP_LOCK = threading.Lock()
+
+
 def get_nlp() -> Language:
-    """The shared pipeline: tokenizer, sentencizer and lookup lemmatizer (spacy-lookups-data)."""
+    """The shared pipeline: tokenizer, sentencizer and lookup lemmatizer (spacy-lookups-data).
+
+    Built once under a lock: the app's ranker thread and its page thread may ask at the same time, and
+    two pipelines would give matchers and docs that do not fit each other (spaCy E084).
+    """
+    with _NLP_LOCK:
+        return _build_nlp()
+
+
+@cache
+def _build_nlp() -> Language:
     nlp = spacy.blank("en")
     nlp.add_pipe("sentencizer")
     nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
@@ -84,19 +97,20 @@ def sentences(titles: Sequence[str | None], abstracts: Sequence[str | None], bat
         _SENTENCE_CACHE.clear()
         todo = list(range(len(keys)))
     nlp = get_nlp()
-    # Only the sentencizer is needed here; lemmatizing 50k abstracts would be wasted time.
-    with nlp.select_pipes(enable=["sentencizer"]):
-        docs = nlp.pipe((clean(abstracts[i]) for i in todo), batch_size=batch_size)
-        for i, doc in zip(todo, docs, strict=True):
-            record: list[str] = []
-            title = clean(titles[i])
-            if title:
-                record.extend(_split_long(title))
-            for sent in doc.sents:
-                text = sent.text.strip()
-                if any(ch.isalpha() for ch in text):
-                    record.extend(_split_long(text))
-            _SENTENCE_CACHE[keys[i]] = record
+    # Only the sentencizer is needed here; lemmatizing 50k abstracts would be wasted time. `disable` (not
+    # select_pipes) leaves the shared pipeline untouched for threads highlighting at the same time.
+    others = [name for name in nlp.pipe_names if name != "sentencizer"]
+    docs = nlp.pipe((clean(abstracts[i]) for i in todo), batch_size=batch_size, disable=others)
+    for i, doc in zip(todo, docs, strict=True):
+        record: list[str] = []
+        title = clean(titles[i])
+        if title:
+            record.extend(_split_long(title))
+        for sent in doc.sents:
+            text = sent.text.strip()
+            if any(ch.isalpha() for ch in text):
+                record.extend(_split_long(text))
+        _SENTENCE_CACHE[keys[i]] = record
     return [list(_SENTENCE_CACHE[key]) for key in keys]
 
 
