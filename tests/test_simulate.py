@@ -132,3 +132,20 @@ def test_cli_reads_plain_csv_through_the_importers(tmp_path: Path, records: pd.D
     assert data["n_records"] == 120 and len(data["order"]) == 120
     assert data["n_included"] == int(records.head(120)["label_included"].astype(int).sum())
     assert data["order"][0] in set(records["record_id"].head(120))
+
+
+def test_a_reused_ranker_is_reset_and_replays_like_a_fresh_one(records: pd.DataFrame) -> None:
+    """The benchmark builds each dataset's ranker once; a reset must leave no trace of the previous replay."""
+    from screening.measures.simulate import make_ranker, record_texts
+    from screening.protocol.load import load_protocol
+
+    protocol = load_protocol(CRITERIA)
+    shared = make_ranker("tfidf", *record_texts(records), protocol, seed=0)
+    first = simulate(records, protocol=protocol, priors=(1, 1), seed=1, ranker="tfidf", model=shared)
+    assert shared.labels  # type: ignore[attr-defined]  # the replay trained it
+    again = simulate(records, protocol=protocol, priors=(1, 1), seed=2, ranker="tfidf", model=shared)
+    fresh = simulate(records, protocol=protocol, priors=(1, 1), seed=2, ranker="tfidf")
+    assert again.order == fresh.order
+    assert again.order != first.order  # other seed, other priors
+    shared.reset()
+    assert shared.labels == {}  # type: ignore[attr-defined]

@@ -40,12 +40,20 @@ class RankerLike(TypingProtocol):
 
     def ranking(self, exclude: Iterable[int] = ()) -> np.ndarray: ...
 
+    def reset(self, seed: int | None = None) -> None: ...
+
 
 class RandomRanker:
     """The floor every ranker must beat: a fixed random reading order that ignores all labels."""
 
     def __init__(self, n_records: int, seed: int = 0) -> None:
-        self._scores = np.random.default_rng(seed).random(n_records)
+        self.n_records = n_records
+        self.reset(seed)
+
+    def reset(self, seed: int | None = None) -> None:
+        """A new random order for ``seed`` (the same order again without one)."""
+        if seed is not None:
+            self._scores = np.random.default_rng(seed).random(self.n_records)
 
     def update(self, labels: Mapping[int, int]) -> None:
         """Random reading does not learn."""
@@ -198,11 +206,14 @@ def simulate(
     retrain_growth: float = 0.02,
     recall_target: float = 0.95,
     confidence: float = 0.95,
+    model: RankerLike | None = None,
 ) -> SimulationResult:
     """Replay ``records`` (title, abstract, record_id columns) with a ranker and score the order.
 
     ``prior_indices`` fixes the prior records (e.g. the ones ASReview used); otherwise ``priors`` =
     (included, excluded) are drawn at random for ``seed``; (0, 0) starts from the criteria alone.
+    ``model``: a ranker already built on these records (reset to ``seed`` before the replay, so its build
+    time is not in ``seconds``); otherwise one is built from ``ranker``.
     """
     if stop not in ("last-relevant", "all"):
         raise ValueError(f"stop must be 'last-relevant' or 'all', got {stop!r}")
@@ -212,9 +223,11 @@ def simulate(
     if prior_indices is None:
         prior_indices = choose_priors(values, priors[0], priors[1], seed)
     started = time.perf_counter()
-    titles = _text_column(records, "title")
-    abstracts = _text_column(records, "abstract")
-    model = make_ranker(ranker, titles, abstracts, protocol, seed=seed, cache_dir=cache_dir)
+    if model is None:
+        titles, abstracts = record_texts(records)
+        model = make_ranker(ranker, titles, abstracts, protocol, seed=seed, cache_dir=cache_dir)
+    else:
+        model.reset(seed)
     order, n_retrains = replay(model, values, prior_indices, stop=stop, retrain_growth=retrain_growth)
     seconds = time.perf_counter() - started
     ids = (
@@ -238,6 +251,11 @@ def simulate(
         n_retrains=n_retrains,
         stop=stop,
     )
+
+
+def record_texts(records: pd.DataFrame) -> tuple[list[str | None], list[str | None]]:
+    """Titles and abstracts of a labelled frame, missing text as None (what rankers take)."""
+    return _text_column(records, "title"), _text_column(records, "abstract")
 
 
 def _text_column(records: pd.DataFrame, column: str) -> list[str | None]:

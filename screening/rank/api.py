@@ -17,6 +17,7 @@ import pandas as pd
 from screening.rank.encoders import get_encoder
 from screening.rank.features import build_features
 from screening.rank.learner import ActiveLearner, LearnerConfig, prior_share_prediction
+from screening.rank.model_cards import load_card
 from screening.rank.text import match_concepts, record_text, sentences
 from screening.rank.zeroshot import ZeroShotScores, match_sentences, score_protocol
 
@@ -78,12 +79,23 @@ class Ranker:
         else:
             record_vectors = None
         self._tfidf_matrix, self._record_vectors = tfidf.matrix, record_vectors
-        features = build_features(tfidf.matrix, record_vectors, self._zeroshot)
+        self._features = build_features(tfidf.matrix, record_vectors, self._zeroshot,
+                                        embedding_weight=load_card(encoder).classifier_feature_weight)
+        self._prior = self._zeroshot.combined if self._zeroshot is not None else np.zeros(self.n_records)
+        self._config = config or LearnerConfig()
+        self.reset(seed)
+
+    def reset(self, seed: int | None = None) -> None:
+        """Forget every label and restart the learner on the same features and prior (optionally a new seed).
+
+        Why: a simulation replays the same records under several seeds and priors; embedding the records
+        and scoring the protocol again for each replay would cost more than the replay itself.
+        """
+        if seed is not None:
+            self.seed = seed
         # A tiny seeded jitter breaks ties (e.g. no protocol, no labels) reproducibly.
-        rng = np.random.default_rng(seed)
-        self._jitter = rng.random(self.n_records) * 1e-9
-        prior = self._zeroshot.combined if self._zeroshot is not None else np.zeros(self.n_records)
-        self._learner = ActiveLearner(features, prior, config or LearnerConfig(), seed)
+        self._jitter = np.random.default_rng(self.seed).random(self.n_records) * 1e-9
+        self._learner = ActiveLearner(self._features, self._prior, self._config, self.seed)
         self._labels: dict[int, int] = {}
 
     # -- learning -------------------------------------------------------------------------------------

@@ -14,10 +14,9 @@ from scipy import sparse
 
 from screening.rank.zeroshot import ZeroShotScores, percentile
 
-# Rows of both blocks are unit length; these set their relative pull. Tuned on the labelled datasets
-# (simulation loss with priors 1+1): embeddings at 0.5 helped, concept columns as features did not (the
-# zero-shot score enters through the blended prior instead), so they are off by default.
-EMBEDDING_WEIGHT = 0.5
+# Rows of both blocks are unit length; the weights set their relative pull. The embedding weight comes from
+# the encoder's model card (`classifier_feature_weight`). Concept columns as features did not help in the
+# simulations (the zero-shot score enters through the blended prior instead), so they are off by default.
 CONCEPT_WEIGHT = 0.0
 
 
@@ -59,7 +58,7 @@ class Features:
 
 
 def build_features(tfidf: sparse.csr_matrix, record_vectors: np.ndarray | None,
-                   zeroshot: ZeroShotScores | None, *, embedding_weight: float = EMBEDDING_WEIGHT,
+                   zeroshot: ZeroShotScores | None, *, embedding_weight: float,
                    concept_weight: float = CONCEPT_WEIGHT) -> Features:
     """TF-IDF plus weighted embedding and (optionally) concept percentile columns."""
     dense: list[np.ndarray] = []

@@ -1,9 +1,9 @@
-"""Active learner: a class-balanced linear classifier over precomputed features, blended with the prior.
+"""Active learner: an include-weighted linear classifier over precomputed features, blended with the prior.
 
-Why: include rates are 1-5 %, so the classifier weights classes by their inverse frequency; it only needs
-a fit on the few hundred labelled rows and one sparse matrix-vector product to re-rank, which keeps a
-retrain + re-rank at 10k records well under 100 ms. Until both classes are labelled the zero-shot score
-ranks alone; afterwards the classifier's weight grows with the number of included labels.
+Why: include rates are 1-5 %, so the classifier weights includes well above their share (`class_weights`).
+It only needs a fit on the few hundred labelled rows and one sparse matrix-vector product to re-rank,
+which keeps a retrain + re-rank at 10k records well under 100 ms. Until both classes are labelled the
+zero-shot score ranks alone; afterwards the classifier's weight grows with the number of included labels.
 """
 
 from __future__ import annotations
@@ -26,8 +26,24 @@ class LearnerConfig:
 
     classifier: Literal["svm", "logistic"] = "svm"
     C: float = 0.11
-    prior_half_life: float = 3.0  # includes after which classifier and zero-shot prior weigh the same
+    include_ratio: float = 9.8  # includes weigh this many times their class-balanced share
+    prior_half_life: float = 0.5  # includes after which classifier and zero-shot prior weigh the same
     max_iter: int = 1000
+
+
+def class_weights(y: np.ndarray, include_ratio: float) -> dict[int, float]:
+    """Per-class weights: includes weigh `include_ratio` times more than under class balancing.
+
+    Why: plain balancing (equal total weight per class) let the many excludes pull the boundary towards
+    the few includes. Weighting includes ~10x further, as ASReview's "balanced" sample weighting does
+    (ratio 9.8), lowered our mean simulation loss by about 5 % over 30 reviews x 5 seeds. Weights are
+    scaled to average 1 per labelled row so the regularisation strength C keeps its meaning.
+    """
+    n_included = int(y.sum())
+    n_excluded = len(y) - n_included
+    include, exclude = 1.0, n_included / (include_ratio * n_excluded)
+    scale = len(y) / (n_included * include + n_excluded * exclude)
+    return {1: include * scale, 0: exclude * scale}
 
 
 def standardise(values: np.ndarray) -> np.ndarray:
@@ -44,37 +60,40 @@ class ActiveLearner:
         self.prior_z = standardise(self.prior)
         self.config = config
         self.seed = seed
-        self.model: LogisticRegression | LinearSVC | None = None
         self.n_included = 0
+        self._labelled: tuple[np.ndarray, np.ndarray] | None = None
         self._classifier_z: np.ndarray | None = None
         self._probability: np.ndarray | None = None
+
+    def _decision(self, index: np.ndarray, y: np.ndarray, include_ratio: float) -> np.ndarray:
+        """Fit on the labelled rows with `class_weights(y, include_ratio)`; the linear score of every record."""
+        weights = class_weights(y, include_ratio)
+        # Dual liblinear solvers: fast when labelled rows are far fewer than features, as here.
+        if self.config.classifier == "svm":
+            model: LogisticRegression | LinearSVC = LinearSVC(
+                C=self.config.C, class_weight=weights, dual=True, max_iter=self.config.max_iter,
+                random_state=self.seed,
+            )
+        else:
+            model = LogisticRegression(
+                C=self.config.C, class_weight=weights, solver="liblinear", dual=True,
+                max_iter=self.config.max_iter, random_state=self.seed,
+            )
+        rows, active = self.features.rows(index)
+        model.fit(rows, y)
+        return self.features.decision(active, model.coef_.ravel(), float(model.intercept_[0]))
 
     def fit(self, labels: Mapping[int, int]) -> None:
         """Retrain on all labels; a single-class label set keeps the prior ranking."""
         index = np.fromiter(labels.keys(), dtype=np.int64, count=len(labels))
         y = np.fromiter(labels.values(), dtype=np.int64, count=len(labels))
         self.n_included = int(y.sum())
+        self._probability = None
         if len(np.unique(y)) < 2:
-            self.model, self._classifier_z, self._probability = None, None, None
+            self._labelled, self._classifier_z = None, None
             return
-        # Dual liblinear solvers: fast when labelled rows are far fewer than features, as here.
-        if self.config.classifier == "svm":
-            model: LogisticRegression | LinearSVC = LinearSVC(
-                C=self.config.C, class_weight="balanced", dual=True, max_iter=self.config.max_iter,
-                random_state=self.seed,
-            )
-        else:
-            model = LogisticRegression(
-                C=self.config.C, class_weight="balanced", solver="liblinear", dual=True,
-                max_iter=self.config.max_iter, random_state=self.seed,
-            )
-        rows, active = self.features.rows(index)
-        model.fit(rows, y)
-        self.model = model
-        decision = self.features.decision(active, model.coef_.ravel(), float(model.intercept_[0]))
-        self._classifier_z = standardise(decision)
-        # Logistic: a probability; SVM: the margin squashed the same way (0.5 = on the boundary).
-        self._probability = 1.0 / (1.0 + np.exp(-decision))
+        self._labelled = (index, y)
+        self._classifier_z = standardise(self._decision(index, y, self.config.include_ratio))
 
     @property
     def classifier_weight(self) -> float:
@@ -90,8 +109,19 @@ class ActiveLearner:
         return w * self._classifier_z + (1 - w) * self.prior_z
 
     def probability(self) -> np.ndarray | None:
-        """The classifier's include probability (class-balanced), None until it is trained."""
-        return None if self._probability is None else self._probability.copy()
+        """Class-balanced include probability, None until both classes are labelled.
+
+        Why a second, class-balanced fit: the ranking model weighs includes ~10x (good for finding them
+        early) and so calls almost everything an include; predictions compared with reviewers must not.
+        Fitted on first use after each retrain (milliseconds). SVM margins are squashed like logits, so 0.5
+        is the decision boundary.
+        """
+        if self._labelled is None:
+            return None
+        if self._probability is None:
+            decision = self._decision(*self._labelled, include_ratio=1.0)
+            self._probability = 1.0 / (1.0 + np.exp(-decision))
+        return self._probability.copy()
 
 
 def prior_share_prediction(prior: np.ndarray, share: float) -> np.ndarray:

@@ -40,6 +40,9 @@ class ModelCard(BaseModel):
     dimension: int | None = None
     max_tokens: int | None = None
     normalised: bool = True
+    # Pull of this encoder's record vectors beside TF-IDF in the active learner (0 = not used); tuned by
+    # simulation over the labelled datasets, per encoder, because a weaker encoder can add more noise than signal.
+    classifier_feature_weight: float = Field(default=0.0, ge=0.0)
     speed: Speed
     path: Path | None = Field(default=None, exclude=True)
 
