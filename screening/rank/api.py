@@ -85,14 +85,17 @@ class Ranker:
         self._config = config or LearnerConfig()
         self.reset(seed)
 
-    def reset(self, seed: int | None = None) -> None:
-        """Forget every label and restart the learner on the same features and prior (optionally a new seed).
+    def reset(self, seed: int | None = None, config: LearnerConfig | None = None) -> None:
+        """Forget every label and restart the learner on the same features and prior (optionally a new seed
+        or classifier settings).
 
         Why: a simulation replays the same records under several seeds and priors; embedding the records
         and scoring the protocol again for each replay would cost more than the replay itself.
         """
         if seed is not None:
             self.seed = seed
+        if config is not None:
+            self._config = config
         # A tiny seeded jitter breaks ties (e.g. no protocol, no labels) reproducibly.
         self._jitter = np.random.default_rng(self.seed).random(self.n_records) * 1e-9
         self._learner = ActiveLearner(self._features, self._prior, self._config, self.seed)
