@@ -175,6 +175,17 @@ def save(results: dict[str, object]) -> None:
     RESULTS.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
 
 
+def _previous_memory() -> dict | None:
+    """The memory entry of the results file on disk, noted as coming from an earlier full run."""
+    if not RESULTS.exists():
+        return None
+    memory = json.loads(RESULTS.read_text(encoding="utf-8")).get("memory")
+    if memory:
+        memory["note"] = ("from an earlier full run of this script (without --skip-memory); "
+                          "the latest run used --skip-memory")
+    return memory
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--encoder", default="static", help="encoder for the latency and memory runs")
@@ -195,6 +206,7 @@ def main() -> None:
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
                     "load_average_at_start": os.getloadavg()},
     }
+    previous_memory = _previous_memory() if args.skip_memory else None  # read before the file is rewritten
     with tempfile.TemporaryDirectory() as tmp:
         cache = args.cache_dir or Path(tmp)
         results["throughput"] = [tfidf_throughput(args.throughput_records)]
@@ -209,6 +221,8 @@ def main() -> None:
         if not args.skip_memory:
             results["memory"] = peak_memory(args.encoder, args.memory_records, cache)
             print(json.dumps(results["memory"]), flush=True)
+        elif previous_memory:
+            results["memory"] = previous_memory  # a quick run keeps the last measured memory, marked as such
     save(results)
     print(f"wrote {RESULTS}")
 
