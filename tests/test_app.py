@@ -13,6 +13,8 @@ from screening.store.schema import Assignment, Decision, Record, Reviewer
 from screening.store.settings import set_setting
 from tests.app_helpers import decide, go, make_project, open_app, page_text, shown_record_source_id, sign_in
 
+pytestmark = pytest.mark.usefixtures("fresh_streamlit_caches")
+
 ATTACK = 'Results <script>alert(1)</script> and <img src=x onerror=alert(1)> in emicizumab patients.'
 
 
@@ -137,16 +139,6 @@ def _ids(project):  # type: ignore[no-untyped-def]
 def _id(project, source_id: str) -> int:  # type: ignore[no-untyped-def]
     with project.session() as session:
         return session.scalars(select(Record.id).where(Record.source_id == source_id)).one()
-
-
-@pytest.fixture(autouse=True)
-def _fresh_streamlit_caches():
-    """Each test's project is new; cached rankers keyed by folder must not leak between tests."""
-    import streamlit as st
-
-    yield
-    st.cache_data.clear()
-    st.cache_resource.clear()
 
 
 def test_queue_follows_the_rankers_order_once_ready(tmp_path, monkeypatch):

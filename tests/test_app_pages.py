@@ -17,6 +17,8 @@ from screening.store.schema import Assignment, Record
 from screening.store.settings import blind_mode, required_reviewers, set_setting
 from tests.app_helpers import FIXTURES, PROTOCOL, decide, go, make_project, open_app, page_text, sign_in
 
+pytestmark = pytest.mark.usefixtures("fresh_streamlit_caches")
+
 STAGE = "title_abstract"
 
 
@@ -190,15 +192,6 @@ def _export(at, project) -> bytes:  # type: ignore[no-untyped-def]
     from screening.app.pages.progress import _export_bytes
 
     return _export_bytes(Context(project, User("lead", "lead"), STAGE, project.load_protocol()), "csv")
-
-
-@pytest.fixture(autouse=True)
-def _fresh_streamlit_caches():
-    import streamlit as st
-
-    yield
-    st.cache_data.clear()
-    st.cache_resource.clear()
 
 
 def test_project_page_finds_and_splits_duplicate_groups(tmp_path, monkeypatch):
