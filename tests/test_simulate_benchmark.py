@@ -81,3 +81,22 @@ def test_resume_runs_only_the_missing_units(tmp_path: Path) -> None:
     kept = resumed[resumed["dataset"] == first["dataset"].iloc[0]]
     assert kept["loss"].tolist() == first["loss"].tolist()  # the earlier unit was kept, not re-run
     assert "resumed: 1 dataset/seed runs kept" in (out / "simulation_summary.md").read_text()
+
+
+def test_cli_benchmark_resume_completes_a_cut_short_run(tmp_path: Path) -> None:
+    """`screening benchmark --resume` (what evaluation/benchmark.py runs) keeps the finished units."""
+    from typer.testing import CliRunner
+
+    from screening.cli import app
+
+    for name in ("Donners_2021", "Donners_copy"):
+        dataset_folder(tmp_path / "datasets" / name)
+    base = ["benchmark", "--datasets", str(tmp_path / "datasets"), "--out", str(tmp_path / "out"), "--seeds", "1",
+            "--ranker", "random", "--no-peer-run"]
+    cut = CliRunner().invoke(app, [*base, "--budget-minutes", "0"])
+    assert cut.exit_code == 0, cut.output
+    resumed = CliRunner().invoke(app, [*base, "--budget-minutes", "60", "--resume"])
+    assert resumed.exit_code == 0, resumed.output
+    assert "resumed: 1 dataset/seed runs kept" in (tmp_path / "out" / "simulation_summary.md").read_text()
+    runs = pd.read_csv(tmp_path / "out" / "simulation_runs.csv")
+    assert sorted(runs["dataset"].unique()) == ["Donners_2021", "Donners_copy"]

@@ -119,12 +119,14 @@ def benchmark_command(
     ranker: Annotated[str, typer.Option(help="Our ranker: default or an encoder name.")] = "static",
     peer_run: Annotated[bool, typer.Option(help="Run ASReview when an order is not cached.")] = True,
     budget_minutes: Annotated[float, typer.Option(help="Start no new dataset/seed after this long.")] = 55.0,
+    resume: Annotated[bool, typer.Option(help="Keep the dataset/seed runs already in the results folder; "
+                                               "run only the missing ones.")] = False,
 ) -> None:
     """Benchmark our ranker (priors 1,1 and 0,0) against ASReview elas_u4 and random on every dataset."""
     from screening.measures.benchmark import run_benchmark
 
     run_benchmark(datasets=datasets, n_seeds=seeds, quick=quick, out=out, ranker=ranker, run_peer=peer_run,
-                  budget_minutes=budget_minutes)
+                  budget_minutes=budget_minutes, resume=resume)
 
 
 def register(app: typer.Typer) -> None:
