@@ -17,18 +17,9 @@ import argparse
 import time
 from pathlib import Path
 
+from screening.measures.benchmark import ORDERS
 from screening.measures.datasets import DEFAULT_DATASETS, dataset_folders, load_dataset
-from screening.measures.peers import (
-    RETRAIN_GROWTH,
-    asreview_version,
-    ensure_asreview,
-    order_path,
-    run_asreview,
-    save_order,
-    update_index,
-)
-
-ORDERS = Path(__file__).resolve().parent / "results" / "asreview_orders"
+from screening.measures.peers import ensure_asreview, order_path, run_and_cache
 
 
 def main() -> None:
@@ -40,7 +31,6 @@ def main() -> None:
     args = parser.parse_args()
     seeds = [int(s) for s in args.seeds.split(",")]
     exe = ensure_asreview()
-    version = asreview_version(exe)
     started = time.perf_counter()
     # Seed-major: every dataset gets seed 0 before any gets seed 1, so a cut-short run still covers all.
     folders = [f for f in dataset_folders(args.datasets) if not args.only or f.name in args.only]
@@ -49,14 +39,7 @@ def main() -> None:
             if order_path(ORDERS, folder.name, seed).exists() and not args.force:
                 continue
             data = load_dataset(folder)
-            order = run_asreview(data.records, data.labels, seed, exe=exe)
-            save_order(ORDERS, data.name, seed, order, data.record_ids)
-            update_index(ORDERS, {
-                "dataset": data.name, "seed": seed, "n_records": len(data.labels),
-                "n_labelled": len(order.rows), "seconds": round(order.seconds, 2),
-                "asreview_version": version, "retrain_growth": RETRAIN_GROWTH,
-                "asreview_loss": order.reported_loss,
-            })
+            order = run_and_cache(ORDERS, data.name, data.records, data.labels, seed, data.record_ids, exe=exe)
             print(f"{data.name} s{seed}: {len(order.rows)}/{len(data.labels)} labelled, "
                   f"{order.seconds:.1f}s, loss {order.reported_loss:.3f}", flush=True)
     print(f"total {time.perf_counter() - started:.0f}s")

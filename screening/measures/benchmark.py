@@ -27,7 +27,7 @@ import pandas as pd
 from screening.measures.curves import save_recall_grid
 from screening.measures.datasets import DEFAULT_DATASETS, SAME_REVIEW, Dataset, dataset_folders, load_dataset
 from screening.measures.metrics import evaluate, labels_in_order
-from screening.measures.peers import RETRAIN_GROWTH, PeerOrder, load_order, run_asreview, save_order, update_index
+from screening.measures.peers import PeerOrder, load_order, run_and_cache
 from screening.measures.simulate import RankerLike, choose_priors, make_ranker, record_texts, simulate
 from screening.measures.stopping import StopOutcome, evaluate_stopping_rules
 
@@ -59,13 +59,7 @@ def _peer_order(data: Dataset, seed: int, orders: Path, allow_run: bool) -> Peer
     order = load_order(orders, data.name, seed, data.record_ids)
     if order is not None or not allow_run:
         return order
-    order = run_asreview(data.records, data.labels, seed)
-    save_order(orders, data.name, seed, order, data.record_ids)
-    update_index(orders, {"dataset": data.name, "seed": seed, "n_records": len(data.labels),
-                          "n_labelled": len(order.rows), "seconds": round(order.seconds, 2),
-                          "asreview_version": "", "retrain_growth": RETRAIN_GROWTH,
-                          "asreview_loss": order.reported_loss})
-    return order
+    return run_and_cache(orders, data.name, data.records, data.labels, seed, data.record_ids)
 
 
 def _peer_seconds(orders: Path, dataset: str, seed: int) -> float:

@@ -20,6 +20,7 @@ import tempfile
 import time
 import zipfile
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import pandas as pd
@@ -49,7 +50,9 @@ def ensure_asreview(venv: Path | None = None) -> Path:
     return exe
 
 
+@cache
 def asreview_version(exe: Path) -> str:
+    """The installed ASReview version (asked once per executable: every run's index line records it)."""
     out = subprocess.run([str(exe), "--version"], check=True, capture_output=True, text=True)
     return out.stdout.strip().split()[-1]
 
@@ -190,3 +193,16 @@ def update_index(cache_dir: Path, row: dict[str, object]) -> None:
     frame = frame[~((frame["dataset"] == row["dataset"]) & (frame["seed"] == row["seed"]))]
     frame = pd.concat([frame, pd.DataFrame([row])], ignore_index=True)
     frame.sort_values(["dataset", "seed"]).to_csv(path, index=False, columns=list(INDEX_COLUMNS))
+
+
+def run_and_cache(cache_dir: Path, dataset: str, records: pd.DataFrame, labels: list[int], seed: int,
+                  record_ids: list[str], *, exe: Path | None = None) -> PeerOrder:
+    """Run ASReview for one dataset and seed, cache its order and add its timing line to the index."""
+    exe = exe or ensure_asreview()
+    order = run_asreview(records, labels, seed, exe=exe)
+    save_order(cache_dir, dataset, seed, order, record_ids)
+    update_index(cache_dir, {"dataset": dataset, "seed": seed, "n_records": len(labels),
+                             "n_labelled": len(order.rows), "seconds": round(order.seconds, 2),
+                             "asreview_version": asreview_version(exe), "retrain_growth": RETRAIN_GROWTH,
+                             "asreview_loss": order.reported_loss})
+    return order
