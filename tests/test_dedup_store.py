@@ -121,3 +121,22 @@ def test_cli_prints_counts_lists_groups_and_reports_bad_group(project: Project) 
     assert bad.exit_code == 2 and "no duplicate group 999999" in bad.output
     missing = runner.invoke(app, ["dedup", str(project.path / "nope")])
     assert missing.exit_code != 0 and "not a screening project" in missing.output
+
+
+def test_kept_records_signature_follows_dedup_and_undo(project: Project) -> None:
+    """The app rebuilds its rankers when this changes; it must agree with the kept records themselves."""
+    from screening.store.records_table import kept_records_signature, records_frame
+
+    def from_frame() -> tuple[int, int]:
+        kept = records_frame(project)
+        return len(kept), int(kept["id"].max())
+
+    before = kept_records_signature(project)
+    assert before == from_frame() == (45, 45)
+    run_dedup(project)
+    after = kept_records_signature(project)
+    assert after == from_frame() and after[0] == 45 - 5
+    group = list_groups(project)[0]
+    undo_group(project, group.group_id, actor="lead")
+    restored = kept_records_signature(project)
+    assert restored == from_frame() and restored[0] == after[0] + len(group.duplicates)

@@ -19,6 +19,7 @@ import streamlit as st
 
 from screening.rank.project_data import current_labels, load_records
 from screening.store.project import Project
+from screening.store.records_table import kept_records_signature
 
 FAST_ENCODER = "tfidf"
 ENCODER_ENV = "SCREENING_APP_ENCODER"  # the better encoder built in the background; "tfidf" = none
@@ -103,14 +104,12 @@ class _Registry:
         thread.start()
 
     def get(self, project: Project, protocol, wait: bool = False) -> _Fitted | None:  # type: ignore[no-untyped-def]
-        records = load_records(project)
-        signature = (str(project.path), len(records), int(records["record_id"].max()) if len(records) else 0,
-                     _protocol_mtime(project))
+        signature = (str(project.path), *kept_records_signature(project), _protocol_mtime(project))
         encoders = list(dict.fromkeys([FAST_ENCODER, best_encoder()]))
         with self.lock:
             if signature not in self.threads:
                 _warm_shared_nlp(protocol)
-                self._start(signature, encoders, records, protocol, project.cache_dir)
+                self._start(signature, encoders, load_records(project), protocol, project.cache_dir)
             thread = self.threads[signature]
         if wait:
             while thread.is_alive() and self._newest(signature, encoders) is None:

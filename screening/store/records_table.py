@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from screening.store.project import Project
 from screening.store.schema import Record
@@ -31,3 +31,15 @@ def records_frame(project: Project, include_duplicates: bool = False) -> pd.Data
     frame["duplicate_of"] = frame["duplicate_of"].astype("Int64")
     frame["dedup_group"] = frame["dedup_group"].astype("Int64")
     return frame
+
+
+def kept_records_signature(project: Project) -> tuple[int, int]:
+    """(count, highest id) of the records kept after dedup: changes whenever an import or dedup changes them.
+
+    Why: callers that cache work per record set (the app's rankers) check this on every page run; one
+    aggregate query is far cheaper than reading every title and abstract (~150 ms at 6k records).
+    """
+    query = select(func.count(Record.id), func.max(Record.id)).where(Record.duplicate_of.is_(None))
+    with project.engine.connect() as connection:
+        count, highest = connection.execute(query).one()
+    return int(count), int(highest or 0)
