@@ -128,3 +128,18 @@ def test_free_text_protocol_without_concepts_still_ranks() -> None:
     ranker = Ranker(records["title"].tolist(), records["abstract"].tolist(), protocol, encoder="tfidf",
                     progress=False)
     assert len(ranker.ranking()) == len(records)
+
+
+def test_auto_encoder_is_minilm_for_small_projects_and_static_for_large_ones(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, static_models: Path  # noqa: F811
+) -> None:
+    from screening.rank import api
+
+    assert api.encoder_for("auto", api.MINILM_MAX_RECORDS) == "minilm"
+    assert api.encoder_for("auto", api.MINILM_MAX_RECORDS + 1) == "static"
+    assert api.encoder_for("tfidf", 10) == "tfidf"  # an explicit choice is kept whatever the size
+    records, _ = load_sample("Donners_2021")
+    monkeypatch.setattr(api, "MINILM_MAX_RECORDS", len(records) - 1)  # this sample now counts as "large"
+    ranker = Ranker(records["title"].tolist(), records["abstract"].tolist(), None, cache_dir=tmp_path,
+                    progress=False)
+    assert ranker.encoder_name == "static"

@@ -23,12 +23,15 @@ from screening.store.records_table import kept_records_signature
 
 FAST_ENCODER = "tfidf"
 ENCODER_ENV = "SCREENING_APP_ENCODER"  # the better encoder built in the background; "tfidf" = none
-DEFAULT_BEST_ENCODER = "minilm"
+DEFAULT_BEST_ENCODER = "auto"  # MiniLM for small projects, static embeddings for large ones
 TRAINING_STAGE = "title_abstract"  # the ranker learns from title/abstract decisions
 
 
-def best_encoder() -> str:
-    return os.environ.get(ENCODER_ENV, DEFAULT_BEST_ENCODER)
+def best_encoder(n_records: int) -> str:
+    """The model card built in the background for a project of `n_records` (`$SCREENING_APP_ENCODER` wins)."""
+    from screening.rank.api import encoder_for
+
+    return encoder_for(os.environ.get(ENCODER_ENV, DEFAULT_BEST_ENCODER), n_records)
 
 
 @dataclass
@@ -104,8 +107,9 @@ class _Registry:
         thread.start()
 
     def get(self, project: Project, protocol, wait: bool = False) -> _Fitted | None:  # type: ignore[no-untyped-def]
-        signature = (str(project.path), *kept_records_signature(project), _protocol_mtime(project))
-        encoders = list(dict.fromkeys([FAST_ENCODER, best_encoder()]))
+        n_records, highest_id = kept_records_signature(project)
+        signature = (str(project.path), n_records, highest_id, _protocol_mtime(project))
+        encoders = list(dict.fromkeys([FAST_ENCODER, best_encoder(n_records)]))
         with self.lock:
             if signature not in self.threads:
                 _warm_shared_nlp(protocol)

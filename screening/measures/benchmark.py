@@ -250,6 +250,9 @@ def run_benchmark(datasets: Path | None = None, n_seeds: int = 5, quick: bool = 
             pd.DataFrame(rows).to_csv(out / "simulation_runs.partial.csv", index=False)
     notes.append("our arms' per-run seconds are the replay alone: each dataset's ranker (embedding and "
                  "protocol scoring) is built once, counted in the wall time, and reset for every seed and arm")
+    encoders = pd.Series({name: getattr(model, "encoder_name", ranker) for name, model in models.items()})
+    for encoder, names in encoders.groupby(encoders).groups.items():
+        notes.append(f"our ranker used the {encoder} encoder on {len(names)} dataset(s): {', '.join(sorted(names))}")
     if skipped:
         notes.append(f"time budget of {budget_minutes:g} min spent; not run: {', '.join(skipped)}")
     wall = wall_before + time.perf_counter() - started

@@ -116,7 +116,8 @@ def benchmark_command(
     seeds: Annotated[int, typer.Option(help="Seeds per dataset.")] = 5,
     quick: Annotated[bool, typer.Option(help="2 small datasets, 1 seed, cached ASReview orders only.")] = False,
     out: Annotated[Path | None, typer.Option(help="Results folder (default evaluation/results).")] = None,
-    ranker: Annotated[str, typer.Option(help="Our ranker: default or an encoder name.")] = "static",
+    ranker: Annotated[str, typer.Option(
+        help="Our ranker: default (MiniLM up to 2,000 records, else static) or an encoder name.")] = "default",
     peer_run: Annotated[bool, typer.Option(help="Run ASReview when an order is not cached.")] = True,
     budget_minutes: Annotated[float, typer.Option(help="Start no new dataset/seed after this long.")] = 55.0,
     resume: Annotated[bool, typer.Option(help="Keep the dataset/seed runs already in the results folder; "

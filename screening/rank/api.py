@@ -25,8 +25,23 @@ if TYPE_CHECKING:
     from screening.protocol.schema import Protocol
     from screening.store.project import Project
 
-DEFAULT_ENCODER = "minilm"
+AUTO_ENCODER = "auto"  # MiniLM for small projects, static embeddings for large ones (`encoder_for`)
+DEFAULT_ENCODER = AUTO_ENCODER
+MINILM_MAX_RECORDS = 2000
 UNTRAINED_INCLUDE_SHARE = 0.1  # before training, the model "includes" the top 10 % of the zero-shot ranking
+
+
+def encoder_for(name: str, n_records: int) -> str:
+    """The model card an encoder name means for a project of `n_records`; "auto" picks by size.
+
+    Why: MiniLM ranked better than the static embeddings on the small reviews, where most of the
+    simulation loss is (priors 1+1, 12 reviews of 128-1,218 records x 5 seeds: 0.926 vs 0.955 x ASReview's
+    loss), and was no better on larger ones, where it costs minutes to hours of CPU embedding (~6-20
+    records/s here) against seconds. See evaluation/results/ranker_tuning.md.
+    """
+    if name != AUTO_ENCODER:
+        return name
+    return "minilm" if n_records <= MINILM_MAX_RECORDS else "static"
 
 
 class Ranker:
@@ -36,7 +51,7 @@ class Ranker:
         titles, abstracts: one entry per record (None/empty allowed); positions are the record indices.
         protocol: concept definitions and criteria for the zero-shot prior; None = no prior (seeded random
             order until both an include and an exclude are labelled).
-        encoder: name of a model card in `models/` ("minilm", "static", "tfidf").
+        encoder: name of a model card in `models/` ("minilm", "static", "tfidf"), or "auto" (`encoder_for`).
         cache_dir: where embeddings are cached (default `$SCREENING_CACHE_DIR` or `~/.cache/screening`).
         seed: makes exploration and tie-breaking deterministic.
         exploration: share of ranking positions given to the records the classifier is least sure about.
@@ -63,6 +78,7 @@ class Ranker:
             raise ValueError(f"exploration must be in [0, 1), got {exploration}")
         self.n_records = len(titles)
         self.protocol = protocol
+        encoder = encoder_for(encoder, len(titles))
         self.encoder_name = encoder
         self.seed = seed
         self.exploration = exploration
