@@ -143,3 +143,28 @@ def test_auto_encoder_is_minilm_for_small_projects_and_static_for_large_ones(
     ranker = Ranker(records["title"].tolist(), records["abstract"].tolist(), None, cache_dir=tmp_path,
                     progress=False)
     assert ranker.encoder_name == "static"
+
+
+def test_a_card_can_take_its_zero_shot_prior_from_another_encoder(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, static_models: Path  # noqa: F811
+) -> None:
+    import shutil
+
+    import yaml
+
+    from screening.rank.model_cards import DEFAULT_MODELS_DIR, MODELS_DIR_ENV
+
+    cards = tmp_path / "models"
+    shutil.copytree(DEFAULT_MODELS_DIR, cards)
+    static_card = yaml.safe_load((cards / "static.yaml").read_text())
+    static_card["zeroshot_encoder"] = "tfidf"
+    (cards / "static.yaml").write_text(yaml.safe_dump(static_card))
+    monkeypatch.setenv(MODELS_DIR_ENV, str(cards))
+    records, protocol = load_sample("Donners_2021")
+    texts = (records["title"].tolist(), records["abstract"].tolist())
+
+    mixed = Ranker(*texts, protocol, encoder="static", cache_dir=tmp_path / "cache", progress=False)
+    tfidf_only = Ranker(*texts, protocol, encoder="tfidf", progress=False)
+    assert mixed.zeroshot_encoder_name == "tfidf"
+    np.testing.assert_allclose(mixed.zero_shot_scores(), tfidf_only.zero_shot_scores())
+    assert mixed._record_vectors is not None and mixed._record_vectors.shape == (len(records), 256)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from screening.rank.encoders import get_encoder
+from screening.rank.encoders import CachedEncoder, TfidfEncoder, get_encoder
 from screening.rank.features import build_features
 from screening.rank.learner import ActiveLearner, LearnerConfig, prior_share_prediction
 from screening.rank.model_cards import load_card
@@ -84,19 +84,27 @@ class Ranker:
         self.exploration = exploration
         self._sentences = sentences(titles, abstracts)
         corpus = [record_text(t, a) for t, a in zip(titles, abstracts, strict=True)]
+        card = load_card(encoder)
         tfidf = get_encoder("tfidf", corpus=corpus)
-        text_encoder = tfidf if encoder == "tfidf" else get_encoder(encoder, cache_dir=cache_dir)
+
+        def dense_or_tfidf(name: str) -> CachedEncoder | TfidfEncoder:
+            return tfidf if name == "tfidf" else get_encoder(name, cache_dir=cache_dir)
+
+        text_encoder = dense_or_tfidf(encoder)
+        zeroshot_name = card.zeroshot_encoder or encoder
+        self.zeroshot_encoder_name = zeroshot_name
         self._zeroshot: ZeroShotScores | None = None
+        record_vectors = None
         if protocol is not None and protocol.concepts:
-            self._zeroshot = score_protocol(protocol, self._sentences, text_encoder, tfidf, progress=progress)
-            record_vectors = self._zeroshot.record_vectors
-        elif text_encoder.dense:
+            self._zeroshot = score_protocol(protocol, self._sentences, dense_or_tfidf(zeroshot_name), tfidf,
+                                            progress=progress)
+            if zeroshot_name == encoder:
+                record_vectors = self._zeroshot.record_vectors
+        if record_vectors is None and text_encoder.dense:
             record_vectors = match_sentences(self._sentences, [], text_encoder, progress=progress).record_vectors
-        else:
-            record_vectors = None
         self._tfidf_matrix, self._record_vectors = tfidf.matrix, record_vectors
         self._features = build_features(tfidf.matrix, record_vectors, self._zeroshot,
-                                        embedding_weight=load_card(encoder).classifier_feature_weight)
+                                        embedding_weight=card.classifier_feature_weight)
         self._prior = self._zeroshot.combined if self._zeroshot is not None else np.zeros(self.n_records)
         self._config = config or LearnerConfig()
         self.reset(seed)

@@ -43,6 +43,9 @@ class ModelCard(BaseModel):
     # Pull of this encoder's record vectors beside TF-IDF in the active learner (0 = not used); tuned by
     # simulation over the labelled datasets, per encoder, because a weaker encoder can add more noise than signal.
     classifier_feature_weight: float = Field(default=0.0, ge=0.0)
+    # Model card whose sentence matching scores the protocol (zero-shot prior, concept explanations) when this
+    # encoder is chosen; None = this encoder itself. Set where another encoder matches criteria better.
+    zeroshot_encoder: str | None = None
     speed: Speed
     path: Path | None = Field(default=None, exclude=True)
 
