@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+import shutil
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 
 from screening.protocol.load import load_protocol
 from screening.protocol.schema import Protocol
 from screening.rank.encoders import MODEL_CACHE_ENV
+from screening.rank.model_cards import MODELS_DIR_ENV, models_dir
 
 RANK_FIXTURES = Path(__file__).parent / "fixtures" / "rank"
 DATASETS = ("Smid_2020", "van_de_Schoot_2018", "Donners_2021", "Meijboom_2021", "Sep_2021", "Nelson_2002")
@@ -40,3 +43,15 @@ def static_models(request: pytest.FixtureRequest) -> Iterator[Path]:
         os.environ.pop(MODEL_CACHE_ENV, None)
     else:
         os.environ[MODEL_CACHE_ENV] = previous
+
+
+def use_edited_card(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str,
+                    edit: Callable[[dict], None]) -> Path:
+    """Point the model-card folder at a copy of the real cards in which card `name` was changed by `edit`."""
+    cards = tmp_path / "models"
+    shutil.copytree(models_dir(), cards)
+    card = yaml.safe_load((cards / f"{name}.yaml").read_text())
+    edit(card)
+    (cards / f"{name}.yaml").write_text(yaml.safe_dump(card))
+    monkeypatch.setenv(MODELS_DIR_ENV, str(cards))
+    return cards

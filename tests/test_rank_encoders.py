@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import numpy as np
 import pytest
-import yaml
 
 from screening.rank import encoders as enc
-from screening.rank.model_cards import ModelCardError, available_cards, load_card, models_dir
-from tests.rank_helpers import static_models  # noqa: F401 (session fixture)
+from screening.rank.model_cards import ModelCardError, available_cards, load_card
+from tests.rank_helpers import static_models, use_edited_card  # noqa: F401 (session fixture)
 
 
 def test_every_encoder_has_a_valid_card() -> None:
@@ -26,13 +24,16 @@ def test_unknown_encoder_names_the_known_ones() -> None:
         enc.get_encoder("bert")
 
 
+def test_a_card_naming_an_unknown_zero_shot_encoder_is_a_clear_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    use_edited_card(tmp_path, monkeypatch, "static", lambda card: card.update(zeroshot_encoder="bert"))
+    with pytest.raises(ModelCardError, match=r"static\.yaml: zeroshot_encoder 'bert' has no model card.*minilm"):
+        load_card("static")
+
+
 def test_sha256_mismatch_raises_on_load(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    cards = tmp_path / "models"
-    shutil.copytree(models_dir(), cards)
-    card = yaml.safe_load((cards / "minilm.yaml").read_text())
-    card["weights"]["sha256"] = "0" * 64
-    (cards / "minilm.yaml").write_text(yaml.safe_dump(card))
-    monkeypatch.setenv("SCREENING_MODELS_DIR", str(cards))
+    use_edited_card(tmp_path, monkeypatch, "minilm", lambda card: card["weights"].update(sha256="0" * 64))
     encoder = enc.get_encoder("minilm", cache_dir=tmp_path / "cache")
     with pytest.raises(ModelCardError, match="sha256 .* does not match 0{64}"):
         encoder.encode(["a sentence that must not be embedded by unverified weights"])

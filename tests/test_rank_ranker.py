@@ -10,7 +10,7 @@ from sklearn.metrics import roc_auc_score
 
 from screening.protocol.schema import Protocol
 from screening.rank.api import Ranker
-from tests.rank_helpers import DATASETS, load_sample, recall_at, static_models  # noqa: F401
+from tests.rank_helpers import DATASETS, load_sample, recall_at, static_models, use_edited_card  # noqa: F401
 
 
 @pytest.fixture(scope="module")
@@ -148,18 +148,7 @@ def test_auto_encoder_is_minilm_for_small_projects_and_static_for_large_ones(
 def test_a_card_can_take_its_zero_shot_prior_from_another_encoder(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, static_models: Path  # noqa: F811
 ) -> None:
-    import shutil
-
-    import yaml
-
-    from screening.rank.model_cards import DEFAULT_MODELS_DIR, MODELS_DIR_ENV
-
-    cards = tmp_path / "models"
-    shutil.copytree(DEFAULT_MODELS_DIR, cards)
-    static_card = yaml.safe_load((cards / "static.yaml").read_text())
-    static_card["zeroshot_encoder"] = "tfidf"
-    (cards / "static.yaml").write_text(yaml.safe_dump(static_card))
-    monkeypatch.setenv(MODELS_DIR_ENV, str(cards))
+    use_edited_card(tmp_path, monkeypatch, "static", lambda card: card.update(zeroshot_encoder="tfidf"))
     records, protocol = load_sample("Donners_2021")
     texts = (records["title"].tolist(), records["abstract"].tolist())
 

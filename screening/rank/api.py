@@ -36,7 +36,7 @@ def encoder_for(name: str, n_records: int) -> str:
 
     Why: MiniLM ranked better than the static embeddings on the small reviews, where most of the
     simulation loss is (priors 1+1, 12 reviews of 128-1,218 records x 5 seeds: 0.926 vs 0.955 x ASReview's
-    loss), and was no better on larger ones, where it costs minutes to hours of CPU embedding (~6-20
+    loss), and was no better on larger ones, where it costs minutes to hours of CPU embedding (~5-20
     records/s here) against seconds. See evaluation/results/ranker_tuning.md.
     """
     if name != AUTO_ENCODER:

@@ -68,6 +68,10 @@ def _load_card(path: Path) -> ModelCard:
         raise ModelCardError(f"{path}: invalid model card: {error}") from error
     if card.name != path.stem:
         raise ModelCardError(f"{path}: card name {card.name!r} differs from the file name {path.stem!r}")
+    if card.zeroshot_encoder is not None and not (path.parent / f"{card.zeroshot_encoder}.yaml").exists():
+        known = sorted(p.stem for p in path.parent.glob("*.yaml"))
+        raise ModelCardError(f"{path}: zeroshot_encoder {card.zeroshot_encoder!r} has no model card "
+                             f"(known: {known})")
     return card.model_copy(update={"path": path})
 
 
