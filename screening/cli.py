@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from screening.decisions import commands as decisions_commands
+from screening.decisions import commands_team
 from screening.dedup import commands as dedup_commands
 from screening.measures import commands_agreement, commands_simulation
 from screening.protocol import commands as protocol_commands
@@ -19,7 +20,7 @@ app = typer.Typer(
 )
 
 for area in (store_commands, records_commands, dedup_commands, protocol_commands, rank_commands,
-             decisions_commands, commands_simulation, commands_agreement):
+             decisions_commands, commands_team, commands_simulation, commands_agreement):
     area.register(app)
 
 

@@ -1,7 +1,7 @@
 """Live "may we stop?" status: the stopping rules of `screening.measures.stopping` on the decisions so far.
 
-Only aggregate numbers leave this module (counts, p-values), never a record's decisions, so it is safe
-to show to any reviewer in blind mode.
+Only aggregate numbers leave this module (counts, p-values), never a record's decisions; with a blind
+``viewer`` they are computed from that reviewer's own decisions and resolved records only.
 """
 
 from __future__ import annotations
@@ -11,10 +11,10 @@ from dataclasses import dataclass
 import numpy as np
 from sqlalchemy import func, select
 
-from screening.decisions.queries import training_labels
+from screening.decisions.queries import decision_order
 from screening.measures.stopping import HypergeometricRule, KneeRule
 from screening.store.project import Project
-from screening.store.schema import Decision, Record
+from screening.store.schema import Record
 
 RECALL_TARGET = 0.95
 CONFIDENCE = 0.95
@@ -37,25 +37,24 @@ class LiveStopping:
         return "—" if self.expected_remaining is None else f"{self.expected_remaining:.0f}"
 
 
-def screening_order(project: Project, stage: str) -> tuple[np.ndarray, int]:
-    """Labels (1/0) of the decided records in the order they were first decided, and the records to screen."""
-    labels = training_labels(project, stage)
+def screening_order(project: Project, stage: str, viewer: str | None = None) -> tuple[np.ndarray, int]:
+    """Labels (1/0) of the decided records in the order they were first decided, and the records to screen.
+
+    ``viewer``: whose view (a blind reviewer: own decisions and resolved records only).
+    """
     with project.session() as session:
-        first = dict(session.execute(
-            select(Decision.record_id, func.min(Decision.id)).where(Decision.stage == stage)
-            .group_by(Decision.record_id)).all())
         n_records = session.scalar(select(func.count(Record.id)).where(Record.duplicate_of.is_(None))) or 0
-    ordered = sorted(labels, key=lambda rid: first.get(rid, 0))
-    return np.array([labels[rid] for rid in ordered], dtype=np.int64), int(n_records)
+    ordered = decision_order(project, stage, viewer)
+    return np.array([label for _, label in ordered], dtype=np.int64), int(n_records)
 
 
-def live_stopping_status(project: Project, stage: str, expected_remaining: float | None = None
-                         ) -> LiveStopping | None:
+def live_stopping_status(project: Project, stage: str, expected_remaining: float | None = None,
+                         viewer: str | None = None) -> LiveStopping | None:
     """Hypergeometric (95 % recall, 95 % confidence) and knee rules on the screening so far.
 
     `expected_remaining`: includes the ranker predicts among the unscreened records (None: unknown).
     """
-    ordered, n_records = screening_order(project, stage)
+    ordered, n_records = screening_order(project, stage, viewer)
     if n_records == 0 or ordered.size == 0:
         return None
     hyper = HypergeometricRule(RECALL_TARGET, CONFIDENCE).check(ordered, n_records)

@@ -10,24 +10,31 @@ import typer
 
 from screening.cli_support import open_project, reported_errors
 
+VIEWER_HELP = "Show what this reviewer sees (in blind mode: their own decisions and resolved records only)."
+
 
 def status(
     directory: Annotated[Path, typer.Argument(help="Project folder.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    viewer: Annotated[str | None, typer.Option("--as", help=VIEWER_HELP)] = None,
 ) -> None:
     """Counts of records, duplicates, decisions, includes and conflicts per stage and reviewer."""
+    from screening.decisions.reviewers import ReviewerError
     from screening.decisions.status import project_status
 
-    counts = project_status(open_project(directory))
+    project = open_project(directory)
+    with reported_errors(ReviewerError):
+        counts = project_status(project, viewer=viewer)
     if as_json:
         typer.echo(json.dumps(counts, indent=2))
         return
-    for key in ("records", "unique_records", "duplicates", "decisions", "included", "excluded", "conflicts"):
-        typer.echo(f"{key:>15}: {counts[key]}")
+    for key in ("view", "records", "unique_records", "duplicates", "decisions", "included", "excluded", "conflicts"):
+        typer.echo(f"{key:>15}: {'hidden (blind)' if counts[key] is None else counts[key]}")
     for stage, stage_counts in counts["stages"].items():
         reviewers = ", ".join(f"{k} {v}" for k, v in stage_counts["by_reviewer"].items()) or "-"
+        conflicts = "hidden (blind)" if stage_counts["conflicts"] is None else stage_counts["conflicts"]
         typer.echo(f"{stage:>15}: screened {stage_counts['screened']}, included {stage_counts['included']}, "
-                   f"conflicts {stage_counts['conflicts']} (by reviewer: {reviewers})")
+                   f"conflicts {conflicts} (by reviewer: {reviewers})")
 
 
 def decide(

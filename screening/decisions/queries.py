@@ -1,7 +1,11 @@
 """Reading decisions: current decisions, each record's screening status, queues and training labels.
 
-Blind mode is enforced here, where data is queried, not in the page: a reviewer asking for decisions
-sees other reviewers' decisions only on records that are already resolved.
+Blind mode is enforced here, where data is queried, not in the page. A plain reviewer in blind mode (a
+*blind view*) sees their own decisions and the records already resolved (agreed once every required
+decision is in, or settled by consensus), never another reviewer's unresolved decision, nor anything
+computed from one: their decisions, their training labels, their queue and the order of their screening
+all come from the functions below with ``viewer`` set. Leads, advisors and callers without a viewer get
+the team view: everything.
 """
 
 from __future__ import annotations
@@ -17,6 +21,27 @@ from screening.store.settings import blind_mode, required_reviewers
 
 DECISION_COLUMNS = ["record_id", "source_id", "reviewer", "decision", "reasons", "note", "created_at"]
 PRIVILEGED_ROLES = ("lead", "advisor")
+RESOLVED_STATUSES = ("agreed", "resolved")
+
+
+def is_blind_view(project: Project, viewer: str | None) -> bool:
+    """True when ``viewer`` is a plain reviewer and blind mode is on: they see own decisions + resolved records."""
+    if viewer is None:
+        return False
+    with project.session() as session:
+        return blind_mode(session) and get_reviewer(session, viewer).role not in PRIVILEGED_ROLES
+
+
+def is_independent_view(project: Project, viewer: str | None) -> bool:
+    """A blind view with two decisions per record: the viewer's queue must not learn from the others' work.
+
+    With one decision per record every include/exclude resolves its record at once, so a blind view holds
+    the same labels as the team's and one shared model serves everyone.
+    """
+    if not is_blind_view(project, viewer):
+        return False
+    with project.session() as session:
+        return required_reviewers(session) >= 2
 
 
 def _all_current_decisions(project: Project, stage: str) -> pd.DataFrame:
@@ -28,7 +53,7 @@ def _all_current_decisions(project: Project, stage: str) -> pd.DataFrame:
     )
     query = (
         select(Decision.record_id, Record.source_id, Reviewer.name.label("reviewer"), Decision.decision,
-               Decision.reasons, Decision.note, Decision.created_at)
+               Decision.reasons, Decision.note, Decision.created_at, Decision.id.label("decision_id"))
         .join(newest, newest.c.id == Decision.id)
         .join(Record, Record.id == Decision.record_id)
         .join(Reviewer, Reviewer.id == Decision.reviewer_id)
@@ -62,7 +87,8 @@ def record_status(project: Project, stage: str = "title_abstract",
     """
     with project.session() as session:
         required = required_reviewers(session)
-    decisions = _all_current_decisions(project, stage)
+    if decisions is None:
+        decisions = _all_current_decisions(project, stage)
     consensus = latest_consensus(project, stage).set_index("record_id")
     if decisions.empty and consensus.empty:
         return pd.DataFrame(columns=["record_id", "n_decisions", "include", "exclude", "maybe",
@@ -89,6 +115,21 @@ def record_status(project: Project, stage: str = "title_abstract",
         ["record_id", "n_decisions", "include", "exclude", "maybe", "consensus", "final", "status"]]
 
 
+def resolved_records(status: pd.DataFrame) -> set[int]:
+    """Record ids whose outcome is settled: every required decision in and unanimous, or a consensus."""
+    return set(status.loc[status["status"].isin(RESOLVED_STATUSES), "record_id"].astype(int))
+
+
+def _visible(project: Project, stage: str, viewer: str | None) -> pd.DataFrame:
+    """Current decisions ``viewer`` may see (all columns, incl. decision_id), per the module's rule."""
+    decisions = _all_current_decisions(project, stage)
+    if not is_blind_view(project, viewer):
+        return decisions
+    resolved = resolved_records(record_status(project, stage, decisions))
+    visible = (decisions["reviewer"] == viewer) | decisions["record_id"].isin(resolved)
+    return decisions.loc[visible].reset_index(drop=True)
+
+
 def current_decisions(project: Project, stage: str = "title_abstract",
                       viewer: str | None = None) -> pd.DataFrame:
     """Each reviewer's current decision per record (columns: DECISION_COLUMNS).
@@ -96,18 +137,7 @@ def current_decisions(project: Project, stage: str = "title_abstract",
     With a ``viewer`` who is a plain reviewer and blind mode on, other reviewers' decisions are only
     returned for records already resolved (agreed or by consensus).
     """
-    decisions = _all_current_decisions(project, stage)
-    if viewer is None:
-        return decisions[DECISION_COLUMNS]
-    with project.session() as session:
-        role = get_reviewer(session, viewer).role
-        blind = blind_mode(session)
-    if not blind or role in PRIVILEGED_ROLES:
-        return decisions[DECISION_COLUMNS]
-    status = record_status(project, stage, decisions)
-    resolved = set(status.loc[status["status"].isin(["agreed", "resolved"]), "record_id"])
-    visible = (decisions["reviewer"] == viewer) | decisions["record_id"].isin(resolved)
-    return decisions.loc[visible, DECISION_COLUMNS].reset_index(drop=True)
+    return _visible(project, stage, viewer)[DECISION_COLUMNS]
 
 
 def conflicts(project: Project, stage: str = "title_abstract") -> pd.DataFrame:
@@ -119,8 +149,11 @@ def conflicts(project: Project, stage: str = "title_abstract") -> pd.DataFrame:
 def pending_records(project: Project, reviewer: str, stage: str = "title_abstract") -> list[int]:
     """Record ids this reviewer still has to decide at this stage (unordered; the ranker orders them).
 
-    Kept (non-duplicate) records the reviewer has not decided, that still need decisions, restricted to
-    the reviewer's assignments when the lead assigned any; at full text only title/abstract includes.
+    Kept (non-duplicate) records the reviewer has not decided, restricted to the reviewer's assignments
+    when the lead assigned any; at full text only title/abstract includes. A record leaves the queue once
+    it is resolved; in the team view also once it has every required decision. In a blind view with two
+    decisions per record, a record whose decisions conflict stays in the queue until it is resolved, so
+    the queue never shows whether other reviewers agreed or disagreed (a third decision is welcome there).
     """
     with project.session() as session:
         who = get_reviewer(session, reviewer)
@@ -135,19 +168,46 @@ def pending_records(project: Project, reviewer: str, stage: str = "title_abstrac
         kept &= set(title_status.loc[title_status["final"] == "include", "record_id"])
     decisions = _all_current_decisions(project, stage)
     mine = set(decisions.loc[decisions["reviewer"] == reviewer, "record_id"])
-    status = record_status(project, stage, decisions).set_index("record_id")
-    done = set(status.index[(status["n_decisions"] >= required) | (status["status"] == "resolved")])
+    status = record_status(project, stage, decisions)
+    done = resolved_records(status)
+    if not is_independent_view(project, reviewer):
+        done |= set(status.loc[status["n_decisions"] >= required, "record_id"].astype(int))
     return sorted(kept - mine - done)
 
 
-def training_labels(project: Project, stage: str = "title_abstract") -> dict[int, int]:
-    """record id -> 1/0 for the ranker: consensus first, else unanimous include/exclude; no maybe."""
-    decisions = _all_current_decisions(project, stage)
+def _labels(decisions: pd.DataFrame, consensus: pd.DataFrame) -> dict[int, int]:
     labels: dict[int, int] = {}
     for record_id, group in decisions.groupby("record_id"):
         values = set(group["decision"]) - {"maybe"}
         if len(values) == 1:
             labels[int(record_id)] = int(values.pop() == "include")
-    for row in latest_consensus(project, stage).itertuples():
+    for row in consensus.itertuples():
         labels[int(row.record_id)] = int(row.decision == "include")
     return labels
+
+
+def training_labels(project: Project, stage: str = "title_abstract", viewer: str | None = None) -> dict[int, int]:
+    """record id -> 1/0 for the ranker: consensus first, else unanimous include/exclude; no maybe.
+
+    With a blind ``viewer``: only their own decisions and resolved records, so their ranker never learns
+    from another reviewer's unresolved decision.
+    """
+    # A consensus resolves its record, so every view may learn from it.
+    return _labels(_visible(project, stage, viewer), latest_consensus(project, stage))
+
+
+def decision_order(project: Project, stage: str = "title_abstract",
+                   viewer: str | None = None) -> list[tuple[int, int]]:
+    """(record id, label) of ``training_labels`` in the order the records were first decided, as ``viewer`` sees.
+
+    A record's place is its first decision the viewer may see: in a blind view their own decision, or, for
+    a record resolved without them, the first decision of the resolved record.
+    """
+    labels = training_labels(project, stage, viewer)
+    decisions = _visible(project, stage, viewer)
+    first = decisions.groupby("record_id")["decision_id"].min().to_dict()
+    consensus = latest_consensus(project, stage)
+    fallback = max(first.values(), default=0) + 1
+    late = dict(zip(consensus["record_id"], range(fallback, fallback + len(consensus)), strict=True))
+    ordered = sorted(labels, key=lambda rid: (first.get(rid, late.get(rid, fallback)), rid))
+    return [(rid, labels[rid]) for rid in ordered]

@@ -1,34 +1,53 @@
-"""Project counts for `screening status` and the PRISMA flow."""
+"""Project counts for `screening status` and the PRISMA flow, as the team or one blind reviewer may see them."""
 
 from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from screening.decisions.queries import current_decisions, record_status
+from screening.decisions.queries import current_decisions, is_blind_view, record_status, resolved_records
 from screening.store.project import Project
 from screening.store.schema import STAGES, Record
 
 
-def project_status(project: Project) -> dict:
-    """Records, duplicates, decisions, includes and conflicts, and who screened how many at each stage."""
+def _stage_counts(project: Project, stage: str, viewer: str | None, blind: bool) -> dict:
+    """Screened, decisions, includes/excludes and (team view only) conflicts at one stage.
+
+    A blind view counts the viewer's own decisions and resolved records only: conflicts and records still
+    awaiting a decision are None there, since both would reveal other reviewers' unresolved decisions.
+    """
+    decisions = current_decisions(project, stage, viewer=viewer)
+    per_record = record_status(project, stage)
+    finals = per_record["final"].value_counts().to_dict()  # finals exist only for resolved records
+    if blind:
+        screened = set(decisions["record_id"].astype(int)) | resolved_records(per_record)
+        decisions = decisions[decisions["reviewer"] == viewer]
+    else:
+        screened = set(per_record.loc[per_record["n_decisions"] > 0, "record_id"].astype(int))
+    return {
+        "screened": len(screened),
+        "decisions": len(decisions),
+        "by_reviewer": {str(k): int(v) for k, v in decisions["reviewer"].value_counts().sort_index().items()},
+        "included": int(finals.get("include", 0)),
+        "excluded": int(finals.get("exclude", 0)),
+        "conflicts": None if blind else int((per_record["status"] == "conflict").sum()),
+        "in_progress": None if blind else int((per_record["status"] == "in_progress").sum()),
+    }
+
+
+def project_status(project: Project, viewer: str | None = None) -> dict:
+    """Records, duplicates, decisions, includes and conflicts, and who screened how many at each stage.
+
+    ``viewer``: the reviewer asking; in blind mode a plain reviewer gets the blind view (see `_stage_counts`).
+    """
     with project.session() as session:
         records = session.scalar(select(func.count(Record.id))) or 0
         duplicates = session.scalar(select(func.count(Record.id)).where(Record.duplicate_of.is_not(None))) or 0
+    blind = is_blind_view(project, viewer)
     status: dict = {"records": records, "unique_records": records - duplicates, "duplicates": duplicates,
-                    "decisions": 0, "included": 0, "excluded": 0, "conflicts": 0, "stages": {}}
+                    "decisions": 0, "included": 0, "excluded": 0, "conflicts": 0, "stages": {},
+                    "view": f"blind: {viewer}" if blind else "team"}
     for stage in STAGES:
-        decisions = current_decisions(project, stage)
-        per_record = record_status(project, stage)
-        finals = per_record["final"].value_counts().to_dict()
-        stage_counts = {
-            "screened": int(per_record.loc[per_record["n_decisions"] > 0, "record_id"].nunique()),
-            "decisions": len(decisions),
-            "by_reviewer": {str(k): int(v) for k, v in decisions["reviewer"].value_counts().sort_index().items()},
-            "included": int(finals.get("include", 0)),
-            "excluded": int(finals.get("exclude", 0)),
-            "conflicts": int((per_record["status"] == "conflict").sum()),
-            "in_progress": int((per_record["status"] == "in_progress").sum()),
-        }
+        stage_counts = _stage_counts(project, stage, viewer, blind)
         status["stages"][stage] = stage_counts
         status["decisions"] += stage_counts["decisions"]
     title_stage = status["stages"]["title_abstract"]
@@ -36,5 +55,5 @@ def project_status(project: Project) -> dict:
     # A record counts as included at the furthest stage that has decided on it.
     status["included"] = full_stage["included"] if full_stage["screened"] else title_stage["included"]
     status["excluded"] = title_stage["excluded"] + full_stage["excluded"]
-    status["conflicts"] = title_stage["conflicts"] + full_stage["conflicts"]
+    status["conflicts"] = None if blind else title_stage["conflicts"] + full_stage["conflicts"]
     return status

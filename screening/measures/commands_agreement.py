@@ -17,9 +17,12 @@ def agreement(
     directory: Annotated[Path, typer.Argument(help="Project folder.")],
     stage: Annotated[str, typer.Option(help="title_abstract or full_text.")] = "title_abstract",
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON (undefined statistics are null).")] = False,
+    viewer: Annotated[str | None, typer.Option(
+        "--as", help="As this reviewer sees it (in blind mode: their own decisions and resolved records).")] = None,
 ) -> None:
     """Inter-rater agreement on current decisions: kappa, PABAK, AC1 per pair; alpha and Fleiss overall."""
     from screening.decisions.queries import current_decisions
+    from screening.decisions.reviewers import ReviewerError
     from screening.measures.agreement import agreement_report
 
     if stage not in STAGE_CHOICES:
@@ -27,8 +30,8 @@ def agreement(
         raise typer.Exit(2)
     project = open_project(directory)
     try:
-        with reported_errors(ValueError):
-            report = agreement_report(current_decisions(project, stage), stage)
+        with reported_errors(ValueError, ReviewerError):
+            report = agreement_report(current_decisions(project, stage, viewer=viewer), stage)
     finally:
         project.close()
     typer.echo(json.dumps(report, indent=2) if as_json else format_report(report))

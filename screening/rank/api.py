@@ -7,6 +7,7 @@ classifier whose scores are blended in as labels accumulate.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -125,6 +126,17 @@ class Ranker:
         self._learner = ActiveLearner(self._features, self._prior, self._config, self.seed)
         self._labels: dict[int, int] = {}
 
+    def fork(self) -> Ranker:
+        """A ranker over the same embeddings, features and zero-shot prior, with a learner of its own.
+
+        Why: in blind dual screening each reviewer's queue must learn only from what that reviewer may
+        see; forking shares the expensive part (embeddings, feature matrix) and costs one learner (three
+        vectors of n floats).
+        """
+        clone = copy.copy(self)
+        clone.reset()
+        return clone
+
     # -- learning -------------------------------------------------------------------------------------
 
     def update(self, labels: Mapping[int, int]) -> None:
@@ -225,14 +237,15 @@ class Ranker:
         return probability >= (0.5 if threshold is None else threshold)
 
 
-def rank_project(project: Project, encoder: str = DEFAULT_ENCODER) -> pd.DataFrame:
+def rank_project(project: Project, encoder: str = DEFAULT_ENCODER, viewer: str | None = None) -> pd.DataFrame:
     """Rank a project's non-duplicate records using its protocol and current title/abstract decisions.
 
+    ``viewer``: learn only from the decisions this reviewer may see (in blind mode: their own and resolved).
     Columns: record_id (DB id), source_id, rank (1 = first), score, one column per concept.
     """
     from screening.rank.project_data import load_records_and_labels
 
-    records, labels = load_records_and_labels(project)
+    records, labels = load_records_and_labels(project, viewer)
     protocol = project.load_protocol()
     ranker = Ranker(records["title"].tolist(), records["abstract"].tolist(), protocol, encoder=encoder,
                     cache_dir=project.cache_dir)

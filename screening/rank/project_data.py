@@ -25,17 +25,17 @@ def load_records(project: Project) -> pd.DataFrame:
     return frame.rename(columns={"id": "record_id"}).reset_index(drop=True)
 
 
-def current_labels(project: Project, stage: str = STAGE) -> dict[int, int]:
-    """Record id -> 1 include / 0 exclude for training (see module docstring)."""
+def current_labels(project: Project, stage: str = STAGE, viewer: str | None = None) -> dict[int, int]:
+    """Record id -> 1 include / 0 exclude for training (see module docstring); ``viewer``: whose view."""
     from screening.decisions.queries import training_labels
 
-    return training_labels(project, stage)
+    return training_labels(project, stage, viewer)
 
 
-def load_records_and_labels(project: Project) -> tuple[pd.DataFrame, dict[int, int]]:
+def load_records_and_labels(project: Project, viewer: str | None = None) -> tuple[pd.DataFrame, dict[int, int]]:
     """Records plus labels keyed by the records' positions in that frame (what `Ranker.update` takes)."""
     records = load_records(project)
-    by_id = current_labels(project)
+    by_id = current_labels(project, viewer=viewer)
     position = {int(record_id): i for i, record_id in enumerate(records["record_id"])}
     labels = {position[rid]: label for rid, label in by_id.items() if rid in position}
     return records, labels

@@ -75,8 +75,9 @@ def render(ctx: Context) -> None:
     cols[2].metric("Records with ≥2 decisions", overall.n_records)
 
     st.subheader("Reviewers vs the model")
-    predictions = ranking.model_predictions(ctx.project).map({True: "include", False: "exclude"})
+    predictions = ranking.view_for(ctx.project, ctx.user.name, wait=True).predictions()
+    predictions = predictions.map({True: "include", False: "exclude"})
     versus = model_agreement(decisions, predictions)
-    st.caption("The model's include prediction at its current threshold, trained on all labels so far "
+    st.caption("The model's include prediction at its current threshold, trained on the labels you may see "
                "(so it partly agrees by construction on records it was trained on).")
     st.dataframe(pair_rows(versus), hide_index=True, width="stretch", key="model_table")

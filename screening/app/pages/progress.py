@@ -42,7 +42,7 @@ def _export_bytes(ctx: Context, fmt: str) -> bytes:
 
 
 def _curve(ctx: Context) -> None:
-    ordered, n_records = screening_order(ctx.project, ctx.stage)
+    ordered, n_records = screening_order(ctx.project, ctx.stage, viewer=ctx.user.name)
     if ordered.size == 0:
         st.info("No decisions yet at this stage.")
         return
@@ -51,8 +51,8 @@ def _curve(ctx: Context) -> None:
         x=alt.X("screened", title="Records screened", scale=alt.Scale(domain=[0, n_records])),
         y=alt.Y("includes found", title="Includes found"))
     st.altair_chart(chart, width="stretch")
-    unscreened = ranking.expected_remaining(ctx.project, ctx.stage)
-    status = live_stopping_status(ctx.project, ctx.stage, unscreened)
+    unscreened = ranking.view_for(ctx.project, ctx.user.name).expected_remaining()
+    status = live_stopping_status(ctx.project, ctx.stage, unscreened, viewer=ctx.user.name)
     if status is None:
         return
     cols = st.columns(4)
@@ -70,7 +70,7 @@ def render(ctx: Context) -> None:
     st.subheader(f"Recall so far ({STAGE_LABELS[ctx.stage]})")
     _curve(ctx)
     st.subheader("PRISMA flow")
-    status = project_status(ctx.project)
+    status = project_status(ctx.project, viewer=ctx.user.name)
     st.dataframe(prisma_rows(status), hide_index=True, width="content")
     with ctx.project.session() as session:
         blind = blind_mode(session)

@@ -56,14 +56,14 @@ def _my_decisions(ctx: Context) -> pd.DataFrame:
     return visible[visible["reviewer"] == ctx.user.name]
 
 
-def _progress(ctx: Context, mine: pd.DataFrame, n_pending: int) -> None:
+def _progress(ctx: Context, mine: pd.DataFrame, n_pending: int, view: ranking.RankingView) -> None:
     done = len(mine)
     total = done + n_pending
     st.progress(done / total if total else 1.0, text=f"Screened {done} of {total} in your queue")
     cols = st.columns(4)
     cols[0].metric("Your includes", int((mine["decision"] == "include").sum()))
     cols[1].metric("Your maybes", int((mine["decision"] == "maybe").sum()))
-    status = live_stopping_status(ctx.project, ctx.stage, ranking.expected_remaining(ctx.project, ctx.stage))
+    status = live_stopping_status(ctx.project, ctx.stage, view.expected_remaining(), viewer=ctx.user.name)
     if status is not None:
         cols[2].metric("Model: likely includes left", status.remaining_label,
                        help="Unscreened records the model currently predicts as includes.")
@@ -94,7 +94,8 @@ def render(ctx: Context) -> None:
         st.caption("Full-text stage: records included at title/abstract.")
     pending = pending_records(ctx.project, ctx.user.name, ctx.stage)
     mine = _my_decisions(ctx)
-    _progress(ctx, mine, len(pending))
+    view = ranking.view_for(ctx.project, ctx.user.name)
+    _progress(ctx, mine, len(pending), view)
     for key, show in (("screen_flash", st.toast), ("screen_error", st.error)):
         message = st.session_state.pop(key, None)
         if message:
@@ -104,7 +105,7 @@ def render(ctx: Context) -> None:
         st.button("Undo last", key="btn_undo", shortcut=SHORTCUTS["undo"], on_click=_undo, args=(ctx,))
         _recent(mine)
         return
-    ordered, result = ranking.ranked_pending(ctx.project, ctx.stage, pending)
+    ordered, result = view.order(pending), view.result
     record_id = st.session_state.get(_current_key(ctx.stage))
     if record_id not in pending:  # decided meanwhile (e.g. by a second reviewer): take the next one
         record_id = st.session_state[_current_key(ctx.stage)] = ordered[0]
@@ -120,7 +121,7 @@ def render(ctx: Context) -> None:
         _decision_controls(ctx, record_id)
         for problem in ranking.ranking_errors(ctx.project):
             st.warning(problem, icon="⚠️")
-        scores, sentences = ranking.explain(ctx.project, ctx.stage, record_id)
+        scores, sentences = view.explain(record_id)
         if scores:
             st.divider()
             concept_bars(scores, sentences)

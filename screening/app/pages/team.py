@@ -82,7 +82,8 @@ def _unassigned_ranked(ctx: Context, reviewers: list[str]) -> list[int]:
         kept = list(session.scalars(select(Record.id).where(Record.duplicate_of.is_(None))))
         taken = set(session.scalars(select(Assignment.record_id).where(Assignment.stage == ctx.stage)))
     candidates = [rid for rid in kept if rid not in taken]
-    ordered, _ = ranking.ranked_pending(ctx.project, ctx.stage, candidates) if candidates else ([], None)
+    ordered, _ = ranking.ranked_pending(ctx.project, ctx.stage, candidates, viewer=ctx.user.name) \
+        if candidates else ([], None)
     return ordered
 
 

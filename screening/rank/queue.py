@@ -1,0 +1,150 @@
+"""A reviewer's queue order: their pending records, ranked by a learner trained only on what they may see.
+
+Why: with one shared model, reviewer A's unresolved decisions reorder reviewer B's queue in blind dual
+screening (A includes five records and they top B's queue), so the two screenings are no longer
+independent and the agreement they report is not valid. A built `Ranker` (embeddings, feature matrix,
+zero-shot prior) is shared by every *label scope*; each scope - the team, or one blind reviewer - gets a
+learner of its own (`Ranker.fork`). The app's background registry and `screening queue` both order queues
+with `ScopedLearner.order`, so the command prints exactly the order the app shows.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from screening.decisions.queries import is_independent_view, pending_records
+from screening.rank.project_data import current_labels, load_records
+
+if TYPE_CHECKING:
+    from screening.protocol.schema import Protocol
+    from screening.rank.api import Ranker
+    from screening.store.project import Project
+
+TEAM_SCOPE = ""  # the team's labels: every decision (lead views, project-level model, non-blind screening)
+TRAINING_STAGE = "title_abstract"  # rankers learn from title/abstract decisions
+ENCODER_ENV = "SCREENING_APP_ENCODER"  # the better encoder the app builds in the background; "tfidf" = none
+DEFAULT_BEST_ENCODER = "auto"  # MiniLM for small projects, static embeddings for large ones
+
+
+def best_encoder(n_records: int) -> str:
+    """The encoder the app ranks with once its background build is done (`$SCREENING_APP_ENCODER` wins)."""
+    from screening.rank.api import encoder_for
+
+    return encoder_for(os.environ.get(ENCODER_ENV, DEFAULT_BEST_ENCODER), n_records)
+
+
+def label_scope(project: Project, viewer: str | None) -> str:
+    """Whose labels a viewer's ranking may learn from: their own name in an independent (blind, dual) view."""
+    return viewer if viewer is not None and is_independent_view(project, viewer) else TEAM_SCOPE
+
+
+@dataclass
+class ScopedLearner:
+    """One learner (a fork of the project's ranker) and the labels (by record id) it was last trained on."""
+
+    ranker: Ranker
+    record_ids: np.ndarray
+    position: dict[int, int]
+    labels: dict[int, int] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def train(self, labels: dict[int, int]) -> None:
+        """Retrain only when the labels changed (a page run without a new decision costs nothing)."""
+        with self.lock:
+            if labels != self.labels:
+                self.ranker.set_labels({self.position[r]: y for r, y in labels.items() if r in self.position})
+                self.labels = dict(labels)
+
+    def order(self, pending: Sequence[int]) -> list[int]:
+        """``pending`` record ids, most likely relevant first; records newer than the ranker come last."""
+        wanted = {self.position[r] for r in pending if r in self.position}
+        with self.lock:
+            order = self.ranker.ranking(exclude=[i for i in range(len(self.record_ids)) if i not in wanted])
+        missing = sorted(r for r in pending if r not in self.position)
+        return [int(self.record_ids[i]) for i in order] + missing
+
+    def scores(self) -> pd.Series:
+        """Ranking score per record id (higher = more likely relevant)."""
+        with self.lock:
+            values = self.ranker.scores()
+        return pd.Series(values, index=self.record_ids.astype(int), name="score")
+
+    def include_predictions(self) -> pd.Series:
+        """The model's include prediction (True/False) per record id, at its own threshold."""
+        with self.lock:
+            predicted = self.ranker.predict_include()
+        return pd.Series(np.asarray(predicted, dtype=bool), index=self.record_ids.astype(int), name="model")
+
+    def predicted_includes_unlabelled(self) -> float:
+        """Records predicted as includes among those without a label in this scope."""
+        predicted = self.include_predictions()
+        return float(predicted[~predicted.index.isin(list(self.labels))].sum())
+
+
+class ProjectRanker:
+    """A ranker built once over a project's record set, with one learner per label scope."""
+
+    def __init__(self, ranker: Ranker, record_ids: np.ndarray, encoder: str) -> None:
+        self.ranker = ranker  # never trained itself: the shared features and prior
+        self.record_ids = record_ids
+        self.encoder = encoder
+        self.position = {int(rid): i for i, rid in enumerate(record_ids)}
+        self._learners: dict[str, ScopedLearner] = {}
+        self._lock = threading.Lock()
+
+    def learner(self, scope: str) -> ScopedLearner:
+        with self._lock:
+            if scope not in self._learners:
+                self._learners[scope] = ScopedLearner(self.ranker.fork(), self.record_ids, self.position)
+            return self._learners[scope]
+
+    @property
+    def scopes(self) -> list[str]:
+        with self._lock:
+            return list(self._learners)
+
+    def explain(self, record_id: int) -> tuple[dict[str, float], dict[str, str]]:
+        """Per concept: how well the record matches (-1..1) and the sentence that matched best (no labels)."""
+        i = self.position.get(record_id)
+        if i is None:
+            return {}, {}
+        scores, sentences = self.ranker.concept_scores(), self.ranker.best_sentences()
+        if scores.empty or not len(scores.columns):
+            return {}, {}
+        best = sentences.iloc[i] if len(sentences.columns) else pd.Series(dtype=object)
+        return ({str(k): float(v) for k, v in scores.iloc[i].items()},
+                {str(k): str(v) for k, v in best.items() if isinstance(v, str) and v})
+
+
+def build_project_ranker(project: Project, protocol: Protocol | None, encoder: str,
+                         records: pd.DataFrame | None = None, progress: bool = False) -> ProjectRanker:
+    """Embed and score the project's kept records once (the expensive part every scope shares)."""
+    from screening.rank.api import Ranker
+
+    records = load_records(project) if records is None else records
+    ranker = Ranker(records["title"].tolist(), records["abstract"].tolist(), protocol, encoder=encoder,
+                    cache_dir=project.cache_dir, progress=progress)
+    return ProjectRanker(ranker, records["record_id"].to_numpy(), ranker.encoder_name)
+
+
+def trained_learner(project: Project, ranker: ProjectRanker, viewer: str | None) -> ScopedLearner:
+    """The viewer's learner, trained on exactly the labels of its scope (the viewer's own, or the team's)."""
+    scope = label_scope(project, viewer)
+    learner = ranker.learner(scope)
+    learner.train(current_labels(project, TRAINING_STAGE, None if scope == TEAM_SCOPE else viewer))
+    return learner
+
+
+def reviewer_queue(project: Project, reviewer: str, stage: str, ranker: ProjectRanker | None) -> list[int]:
+    """The reviewer's pending record ids in queue order (import order while no ranker is ready)."""
+    pending = pending_records(project, reviewer, stage)
+    if ranker is None:
+        return sorted(pending)
+    return trained_learner(project, ranker, reviewer).order(pending)
