@@ -1,10 +1,11 @@
 """Ranking engine benchmark: retrain latency, embedding throughput and cache, peak memory.
 
 Usage: nice -n 10 python evaluation/rank_benchmark.py [--encoder static] [--records 10000] [--labels 500]
-       [--memory-records 100000] [--skip-memory] [--minilm-texts 300]
+       [--memory-records 100000] [--skip-memory] [--minilm-texts 300] [--reviewers 3] [--only-blind]
 
 Targets (from the ranking brief): median retrain + re-rank after one new decision <= 100 ms at 10k records
-and 500 labels; embeddings computed once (warm cache >> cold); memory at 100k records fits the 24 GiB machine
+and 500 labels, also with one learner per reviewer in blind dual screening (3 reviewers sharing one ranker's
+features); embeddings computed once (warm cache >> cold); memory at 100k records fits the 24 GiB machine
 with room for the app. Records are real ones from ../shared/datasets (all 30 sets, 54k records); larger
 sizes repeat them with a numbered title so every record is a distinct text.
 Writes evaluation/results/rank_benchmark.json.
@@ -74,12 +75,13 @@ def retrain_latency(encoder: str, n_records: int, n_labels: int, cache_dir: Path
     known = {int(i): int(labels[i]) for i in chosen}
     ranker.update(known)
     remaining = [int(i) for i in rng.permutation(np.setdiff1d(np.arange(n_records), chosen))[:repeats]]
-    timings = []
+    timings, cpu = [], []
     for index in remaining:
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         ranker.update({index: int(labels[index])})
         ranker.ranking(exclude=ranker.labels.keys())
         timings.append(time.perf_counter() - t0)
+        cpu.append(time.process_time() - c0)
     return {
         "encoder": encoder, "records": n_records, "labels": n_labels, "repeats": repeats,
         "build_seconds": round(build_seconds, 2),
@@ -87,6 +89,65 @@ def retrain_latency(encoder: str, n_records: int, n_labels: int, cache_dir: Path
         "load_average": os.getloadavg()[0],
         "median_ms": round(1000 * float(np.median(timings)), 1),
         "p90_ms": round(1000 * float(np.percentile(timings, 90)), 1),
+        "median_cpu_ms": round(1000 * float(np.median(cpu)), 1),
+        "target_ms": 100,
+    }
+
+
+def _rss_mb() -> float:
+    import psutil
+
+    return psutil.Process().memory_info().rss / 1e6
+
+
+def blind_team_latency(encoder: str, n_records: int, n_labels: int, n_reviewers: int, cache_dir: Path,
+                       repeats: int = 40) -> dict:
+    """Blind dual screening: one learner per reviewer (`Ranker.fork`) over one ranker's shared features.
+
+    Each reviewer starts with `n_labels` labels of their own (half of them shared with the others, as
+    records both screened); then reviewers take turns deciding one new record, and each decision costs
+    that reviewer's retrain + re-rank of their queue. Memory: resident size added by the extra learners.
+    """
+    from screening.protocol.load import load_protocol
+    from screening.rank.api import Ranker
+
+    records = real_records(n_records)
+    protocol = load_protocol(DATASETS / "van_de_Schoot_2018" / "criteria.md")
+    base = Ranker(records["title"].tolist(), records["abstract"].tolist(), protocol, encoder=encoder,
+                  cache_dir=cache_dir, progress=False)
+    labels = pd.to_numeric(records["label_included"], errors="coerce").fillna(0).astype(int).to_numpy()
+    rng = np.random.default_rng(1)
+    includes, excludes = np.flatnonzero(labels == 1), np.flatnonzero(labels == 0)
+    n_inc = max(2, n_labels // 20)
+    shared = list(rng.choice(includes, n_inc // 2, replace=False)) + list(
+        rng.choice(excludes, n_labels // 2 - n_inc // 2, replace=False))
+    rss_before = _rss_mb()
+    learners = []
+    for _ in range(n_reviewers):
+        own = list(rng.choice(includes, n_inc - n_inc // 2, replace=False)) + list(
+            rng.choice(excludes, n_labels - n_labels // 2 - (n_inc - n_inc // 2), replace=False))
+        learner = base.fork()
+        learner.update({int(i): int(labels[i]) for i in shared + own})
+        learners.append(learner)
+    rss_after = _rss_mb()
+    timings, cpu = [], []
+    candidates = rng.permutation(n_records)
+    for turn in range(repeats):
+        learner = learners[turn % n_reviewers]
+        index = int(next(i for i in candidates if int(i) not in learner.labels))
+        t0, c0 = time.perf_counter(), time.process_time()
+        learner.update({index: int(labels[index])})
+        learner.ranking(exclude=learner.labels.keys())
+        timings.append(time.perf_counter() - t0)
+        cpu.append(time.process_time() - c0)
+    return {
+        "encoder": encoder, "records": n_records, "labels_per_reviewer": n_labels, "reviewers": n_reviewers,
+        "repeats": repeats, "load_average": os.getloadavg()[0],
+        "median_ms": round(1000 * float(np.median(timings)), 1),
+        "p90_ms": round(1000 * float(np.percentile(timings, 90)), 1),
+        "median_cpu_ms": round(1000 * float(np.median(cpu)), 1),
+        "extra_rss_mb_for_reviewer_learners": round(rss_after - rss_before, 1),
+        "rss_mb": round(rss_after, 1),
         "target_ms": 100,
     }
 
@@ -195,6 +256,9 @@ def main() -> None:
     parser.add_argument("--minilm-records", type=int, default=100, help="MiniLM is slow: keep this small")
     parser.add_argument("--memory-records", type=int, default=100_000)
     parser.add_argument("--skip-memory", action="store_true")
+    parser.add_argument("--reviewers", type=int, default=3, help="blind reviewers, one learner each")
+    parser.add_argument("--only-blind", action="store_true",
+                        help="measure only the blind-team latency; keep the other results from the last run")
     parser.add_argument("--cache-dir", type=Path, default=None, help="embedding cache (default: a temp dir)")
     parser.add_argument("--memory-child", type=int, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -209,6 +273,15 @@ def main() -> None:
     previous_memory = _previous_memory() if args.skip_memory else None  # read before the file is rewritten
     with tempfile.TemporaryDirectory() as tmp:
         cache = args.cache_dir or Path(tmp)
+        if args.only_blind:  # the single-learner latency again in the same run, so both share the same load
+            results = json.loads(RESULTS.read_text(encoding="utf-8")) if RESULTS.exists() else results
+            results["retrain"] = retrain_latency(args.encoder, args.records, args.labels, cache)
+            print(json.dumps(results["retrain"]), flush=True)
+            results["blind_team"] = blind_team_latency(args.encoder, args.records, args.labels, args.reviewers, cache)
+            print(json.dumps(results["blind_team"]), flush=True)
+            save(results)
+            print(f"wrote {RESULTS}")
+            return
         results["throughput"] = [tfidf_throughput(args.throughput_records)]
         print(json.dumps(results["throughput"][-1]), flush=True)
         for encoder, n in (("static", args.throughput_records), ("minilm", args.minilm_records)):
@@ -217,6 +290,9 @@ def main() -> None:
             save(results)
         results["retrain"] = retrain_latency(args.encoder, args.records, args.labels, cache)
         print(json.dumps(results["retrain"]), flush=True)
+        save(results)
+        results["blind_team"] = blind_team_latency(args.encoder, args.records, args.labels, args.reviewers, cache)
+        print(json.dumps(results["blind_team"]), flush=True)
         save(results)
         if not args.skip_memory:
             results["memory"] = peak_memory(args.encoder, args.memory_records, cache)
