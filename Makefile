@@ -37,9 +37,10 @@ browser-deps:
 test: $(STAMP) browser-deps
 	HF_HUB_OFFLINE=1 $(VENV)/bin/pytest -q
 
-# The store on PostgreSQL: starts Debian's local cluster (apt package postgresql) and a throwaway database.
+# The store on PostgreSQL: starts Debian's local cluster (apt package postgresql) and a throwaway database;
+# includes the two-app-server browser test (Chromium).
 PG_URL ?= postgresql+psycopg://screening:screening@localhost/screening_test
-test-postgres: $(STAMP)
+test-postgres: $(STAMP) browser-deps
 	@command -v pg_ctlcluster >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq postgresql >/dev/null)
 	@pg_lsclusters -h | grep -q online || pg_ctlcluster $$(pg_lsclusters -h | head -1 | cut -d' ' -f1) main start
 	@su postgres -c "psql -tAc \"SELECT 1 FROM pg_roles WHERE rolname='screening'\"" | grep -q 1 || \
