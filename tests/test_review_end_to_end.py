@@ -18,18 +18,17 @@ from sklearn.metrics import cohen_kappa_score
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
-from screening.advisory.assignments import advisory_worklist, assign_to_advisors, deal_records
-from screening.advisory.participants import consensus_with_participants, record_consensus_with
-from screening.advisory.views import advisory_views, record_view
+from screening.advisory.assignments import AdvisoryError, advisory_worklist, assign_to_advisors
+from screening.advisory.participants import consensus_with_participants
+from screening.advisory.views import advisory_views
 from screening.appraisal.agreement import appraisal_agreement
 from screening.appraisal.checklist import AppraisalError
 from screening.appraisal.results import appraisal_results
 from screening.appraisal.scores import record_appraisal_consensus, submit_appraisal
 from screening.cli import app
 from screening.decisions.queries import pending_records, record_status
-from screening.decisions.record import DecisionError, record_consensus, record_decision
-from screening.decisions.reviewers import add_reviewer
-from screening.dedup.service import run_dedup
+from screening.decisions.record import DecisionError, record_consensus
+from screening.dedup.service import current_report
 from screening.extraction.export import export_included, included_studies
 from screening.extraction.form import ExtractionError
 from screening.extraction.store import save_extraction
@@ -40,42 +39,32 @@ from screening.fulltext.status import full_text_overview
 from screening.prisma.checks import check_flow
 from screening.prisma.counts import prisma_flow
 from screening.prisma.diagram import flow_boxes, render_flow
-from screening.records.service import import_file
-from screening.sources.manual import ManualRecord, ManualRecordError, add_manual_record
+from screening.sources.manual import ManualRecordError, add_manual_record
 from screening.store.project import Project
 from screening.store.review_schema import AppraisalScore, ExtractionValue, FullTextReport
 from screening.store.schema import Record
-from screening.store.settings import set_setting
-from tests.conftest import FIXTURES, REPO
+from tests.conftest import REPO
 from tests.pdf_helpers import article_pdf, corrupt_pdf, encrypted_pdf
+from tests.review_helpers import (
+    APPRAISALS,
+    BODY,
+    DOIS,
+    FT,
+    HAND_RECORD,
+    TA,
+    TAPUPAS,
+    advise,
+    appraise,
+    decide,
+    extract,
+    identified,
+    ids_by_doi,
+    screen_full_texts,
+    screen_titles,
+    study_key,
+)
 
 ARTIFACTS = REPO / "tests" / "artifacts"
-PROTOCOL = REPO / "data" / "protocols" / "coproduction_integrated_care.yaml"
-IMPORTS = FIXTURES / "imports"
-EXPORTS = {"scopus_export.csv": "Scopus", "ovid_medline.ris": "MEDLINE (Ovid)", "wos_savedrecs.txt": "Web of Science"}
-DOIS = ["10.1002/dev.21432", "10.1016/j.bbr.2014.12.024", "10.1002/hipo.22328", "10.1002/hipo.22430",
-        "10.1142/s021963521250001x", "10.1073/pnas.0911331106", "10.1007/s00213-007-0816-x",
-        "10.1016/j.pbb.2013.08.008"]
-TA, FT = "title_abstract", "full_text"
-BODY = ("We interviewed service users, unpaid carers and staff of an integrated health and social care "
-        "partnership about how they co-produced a new discharge pathway. ") * 3
-TAPUPAS = ("T", "A", "P1", "U", "P2", "A2", "S")
-
-
-def _decide(project: Project, reviewer: str, record_id: int, decision: str, stage: str = TA, **kw) -> None:
-    with project.session() as session:
-        record_decision(session, reviewer=reviewer, record_id=record_id, decision=decision, stage=stage, **kw)
-
-
-def _both(project: Project, record_id: int, decision: str, stage: str = TA, **kw) -> None:
-    for reviewer in ("ann", "bob"):
-        _decide(project, reviewer, record_id, decision, stage, **kw)
-
-
-def _ids_by_doi(project: Project) -> dict[str, int]:
-    with project.session() as session:
-        rows = session.execute(select(Record.doi, Record.id).where(Record.duplicate_of.is_(None))).all()
-    return {doi: record_id for doi, record_id in rows}
 
 
 def _count(project: Project, table) -> int:  # type: ignore[no-untyped-def]
@@ -90,36 +79,15 @@ def _scores(total_pattern: tuple[int, ...]) -> dict[str, int]:
 @pytest.fixture
 def review(tmp_path: Path):  # type: ignore[no-untyped-def]
     """The project after identification, dedup and dual title/abstract screening."""
-    project = Project.init(tmp_path / "review", protocol=PROTOCOL)
-    for file, name in EXPORTS.items():
-        assert import_file(project, IMPORTS / file, source=name).added > 0
-    hand = add_manual_record(project, ManualRecord(
-        title="Co-producing an integrated discharge pathway with carers: a qualitative study",
-        source_type="citation", source="reference list of an included study", authors=["Example, A.", "Case, B."],
-        year=2019, doi="10.9999/hand.0001"), actor="lead")
+    project, hand = identified(tmp_path / "review")
     with pytest.raises(ManualRecordError, match="already added by hand"):  # a double submission adds nothing
-        add_manual_record(project, ManualRecord(
-            title="Co-producing an integrated discharge pathway with carers: a qualitative study",
-            source_type="citation", source="reference list of an included study",
-            authors=["Example, A.", "Case, B."], year=2019, doi="10.9999/hand.0001"), actor="lead")
-    report = run_dedup(project)
-    assert (report.identified, report.duplicates_removed, report.unique) == (22, 13, 9)
-    with project.session() as session:
-        for name, role in {"ann": "reviewer", "bob": "reviewer", "lead": "lead", "ada": "advisor",
-                           "ben": "advisor"}.items():
-            add_reviewer(session, name, role=role)
-        set_setting(session, "required_reviewers", "2", actor="lead")
-    ids = _ids_by_doi(project)
-    for doi in DOIS[:4]:
-        _both(project, ids[doi], "include")
-    _decide(project, "ann", ids[DOIS[4]], "include")
-    _decide(project, "bob", ids[DOIS[4]], "maybe", note="unsure whether the services are integrated")
-    _decide(project, "ann", ids[DOIS[5]], "include")
-    _decide(project, "bob", ids[DOIS[5]], "exclude", reasons=["E-NOT-INTEGRATED"])
-    for doi in DOIS[6:]:
-        _both(project, ids[doi], "exclude", reasons=["E-NOT-COPROD"])
-    _both(project, hand, "include")
+        add_manual_record(project, HAND_RECORD, actor="lead")
+    assert current_report(project).as_dict() == {"identified": 22, "duplicates_removed": 13, "unique": 9,
+                                                 "groups": 8, "changed": 0}
+    ids = ids_by_doi(project)
+    screen_titles(project, ids, hand, settle=False)
     assert ids[DOIS[5]] not in pending_records(project, "ann", FT)  # conflict: waits for consensus
+    assert ids[DOIS[4]] in pending_records(project, "ann", FT)  # include + maybe: read the full text
     with project.session() as session:
         record_consensus(session, record_id=ids[DOIS[5]], stage=TA, decision="include", recorded_by="lead",
                          note="integration across sectors is described in the methods")
@@ -161,46 +129,29 @@ def test_the_reference_review_from_import_to_prisma(review, tmp_path):
 
     # Advisory group: each full text to one of two members; views; the contested one goes to consensus.
     assessed = [ids[doi] for doi in DOIS[:5]] + [hand]
-    shares = deal_records(assessed, ["ada", "ben"], per_record=1)
-    assert assign_to_advisors(project, shares, actor="lead") == 6 and len(advisory_worklist(project, "ada")) == 3
-    for record_id in assessed:
-        advisor = "ada" if record_id in shares["ada"] else "ben"
-        view = "exclude" if record_id == ids[DOIS[3]] else "include"
-        record_view(project, advisor=advisor, record_id=record_id, view=view,
-                    reason="E-QUANT-ONLY" if view == "exclude" else None, note="read against the criteria",
-                    allowed_reasons=protocol.reason_codes)
-    assert len(advisory_views(project)) == 6
+    shares = advise(project, assessed, protocol.reason_codes)
+    assert len(advisory_worklist(project, "ada")) == 3 and len(advisory_views(project)) == 6
+    with pytest.raises(AdvisoryError, match="is a reviewer, not an advisory-group member"):
+        assign_to_advisors(project, {"ann": assessed}, actor="lead")
+    assert set(shares["ada"]) | set(shares["ben"]) == set(assessed)
 
     # Dual full-text screening: an exclusion needs exactly one reason.
     with pytest.raises(DecisionError, match="exactly one reason"):
-        _decide(project, "ann", ids[DOIS[3]], "exclude", FT, reasons=["E-QUANT-ONLY", "E-NOT-COPROD"])
-    for record_id in (ids[DOIS[0]], ids[DOIS[1]], ids[DOIS[2]], hand):
-        _both(project, record_id, "include", FT)
-    _both(project, ids[DOIS[3]], "exclude", FT, reasons=["E-QUANT-ONLY"])
-    _decide(project, "ann", ids[DOIS[4]], "include", FT)
-    _decide(project, "bob", ids[DOIS[4]], "exclude", FT, reasons=["E-NOT-COPROD"])
-    with project.session() as session:
-        record_consensus_with(session, participants=["ann", "bob", "ada", "ben"], record_id=ids[DOIS[4]], stage=FT,
-                              decision="exclude", reasons=["E-NOT-COPROD"], recorded_by="lead",
-                              note="only consultation; no shared power")
+        decide(project, "ann", ids[DOIS[3]], "exclude", FT, reasons=["E-QUANT-ONLY", "E-NOT-COPROD"])
+    screen_full_texts(project, ids, hand)
     discussed = consensus_with_participants(project, FT).set_index("record_id")
     assert discussed.loc[ids[DOIS[4]], "participants"] == "ada, ann, ben, bob, lead"
 
     # Appraisal: two appraisers; one item disputed and settled; one study under the threshold of 7.
     checklist = protocol.appraisal.active
     included = [ids[DOIS[0]], ids[DOIS[1]], ids[DOIS[2]], hand]
-    plans = {ids[DOIS[0]]: ((2, 2, 2, 2, 1, 2, 2), (2, 1, 2, 2, 1, 2, 2)),
-             ids[DOIS[1]]: ((2, 1, 2, 1, 1, 1, 1), (2, 1, 2, 1, 1, 1, 1)),
-             ids[DOIS[2]]: ((1, 0, 1, 1, 1, 1, 0), (1, 0, 1, 1, 1, 1, 0)),  # total 5 < 7: excluded
-             hand: ((2, 2, 1, 2, 2, 2, 1), (2, 2, 1, 2, 2, 2, 1))}
+    plans = {study_key(ids, hand, key): scores for key, scores in APPRAISALS.items()}
     rows_before = _count(project, AppraisalScore)
     with pytest.raises(AppraisalError, match=r"item 'T' \(Transparency\): '3' is not on its scale \(0 = not met"):
         submit_appraisal(project, checklist, appraiser="ann", record_id=included[0],
                          scores={**_scores(plans[included[0]][0]), "T": "3"})
     assert _count(project, AppraisalScore) == rows_before  # nothing half-written
-    for record_id, (first, second) in plans.items():
-        submit_appraisal(project, checklist, appraiser="ann", record_id=record_id, scores=_scores(first))
-        submit_appraisal(project, checklist, appraiser="bob", record_id=record_id, scores=_scores(second))
+    appraise(project, checklist, ids, hand, settle=False)
     results = appraisal_results(project, checklist).set_index("record_id")
     assert results.loc[ids[DOIS[0]], "status"] == "needs_consensus" and results.loc[ids[DOIS[0]], "disputed"] == "A"
     record_appraisal_consensus(project, checklist, recorded_by="lead", record_id=ids[DOIS[0]], scores={"A": 2})
@@ -226,13 +177,7 @@ def test_the_reference_review_from_import_to_prisma(review, tmp_path):
                         values={"country": "England", "provision": "discharge", "ladder": "rung 9",
                                 "spectrum": "involve"})
     assert _count(project, ExtractionValue) == rows_before
-    extracted = {ids[DOIS[0]]: ("co-production", "collaborate"), ids[DOIS[1]]: ("co-design", "involve"),
-                 hand: ("co-delivery", "devolve")}
-    for record_id, (ladder, spectrum) in extracted.items():
-        save_extraction(project, form, extractor="ann", record_id=record_id,
-                        values={"country": "England", "provision": "integrated discharge", "ladder": ladder,
-                                "spectrum": spectrum, "participants": "24",
-                                "people_involved": ["service users", "staff"]})
+    extract(project, form, ids, hand)
     table = included_studies(project, protocol)
     assert table["ladder"].tolist() == ["co-delivery", "co-production", "co-design"]  # highest total first
     assert table["total_score"].tolist() == [13, 11, 9]
