@@ -9,6 +9,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -48,15 +49,16 @@ def one_person_project(tmp_path: Path):  # type: ignore[no-untyped-def]
     return make_project(tmp_path / "project", {"solo": "lead"}, passwords=False)
 
 
-@pytest.fixture
-def app_url(one_person_project, tmp_path: Path) -> Iterator[str]:  # type: ignore[no-untyped-def]
+@contextmanager
+def serve(project_dir: Path, tmp_path: Path) -> Iterator[str]:
+    """`streamlit run app.py` on a free port for the project; yields its URL and stops it afterwards."""
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     log = tmp_path / "streamlit.log"
     env = {**os.environ, "SCREENING_APP_ENCODER": "tfidf", "HF_HUB_OFFLINE": "1"}
     command = [sys.executable, "-m", "streamlit", "run", str(APP), "--server.headless", "true",
                "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false",
-               "--server.fileWatcherType", "none", "--", "--project", str(one_person_project.path)]
+               "--server.fileWatcherType", "none", "--", "--project", str(project_dir)]
     with log.open("w") as out:
         server = subprocess.Popen(command, cwd=APP.parent, env=env, stdout=out, stderr=subprocess.STDOUT)
     try:
@@ -69,6 +71,12 @@ def app_url(one_person_project, tmp_path: Path) -> Iterator[str]:  # type: ignor
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait()
+
+
+@pytest.fixture
+def app_url(one_person_project, tmp_path: Path) -> Iterator[str]:  # type: ignore[no-untyped-def]
+    with serve(one_person_project.path, tmp_path) as url:
+        yield url
 
 
 @pytest.fixture
