@@ -17,8 +17,9 @@ from screening.decisions.reviewers import add_reviewer
 from screening.dedup.service import run_dedup
 from screening.extraction.store import save_extraction
 from screening.fulltext.reports import attach_pdf, mark_not_retrieved
+from screening.records.model import RecordIn
 from screening.records.service import import_file
-from screening.sources.manual import ManualRecord, add_manual_record
+from screening.sources.manual import add_manual_record
 from screening.store.project import Project
 from screening.store.schema import Record
 from screening.store.settings import set_setting
@@ -35,9 +36,10 @@ BODY = ("We interviewed service users, unpaid carers and staff of an integrated 
         "partnership about how they co-produced a new discharge pathway. ") * 3
 TAPUPAS = ("T", "A", "P1", "U", "P2", "A2", "S")
 TEAM = {"ann": "reviewer", "bob": "reviewer", "lead": "lead", "ada": "advisor", "ben": "advisor"}
-HAND_RECORD = ManualRecord(title="Co-producing an integrated discharge pathway with carers: a qualitative study",
-                           source_type="citation", source="reference list of an included study",
-                           authors=["Example, A.", "Case, B."], year=2019, doi="10.9999/hand.0001")
+HAND_RECORD = RecordIn(source_file="hand", source_position=1, year=2019, doi="10.9999/hand.0001",
+                       title="Co-producing an integrated discharge pathway with carers: a qualitative study",
+                       authors=["Example, A.", "Case, B."])
+HAND_SOURCE = {"source_type": "citation", "source": "reference list of an included study"}
 # Per study: ann's and bob's TAPUPAS scores (DOIS[2] totals 5, under the threshold of 7).
 APPRAISALS = {0: ((2, 2, 2, 2, 1, 2, 2), (2, 1, 2, 2, 1, 2, 2)), 1: ((2, 1, 2, 1, 1, 1, 1), (2, 1, 2, 1, 1, 1, 1)),
               2: ((1, 0, 1, 1, 1, 1, 0), (1, 0, 1, 1, 1, 1, 0)), "hand": ((2, 2, 1, 2, 2, 2, 1), (2, 2, 1, 2, 2, 2, 1))}
@@ -65,7 +67,7 @@ def identified(folder: Path) -> tuple[Project, int]:
     project = Project.init(folder, protocol=PROTOCOL)
     for file, name in EXPORTS.items():
         import_file(project, FIXTURES / "imports" / file, source=name)
-    hand = add_manual_record(project, HAND_RECORD, actor="lead")
+    hand = add_manual_record(project, HAND_RECORD, actor="lead", **HAND_SOURCE)
     run_dedup(project)
     with project.session() as session:
         for name, role in TEAM.items():

@@ -51,6 +51,7 @@ from tests.review_helpers import (
     DOIS,
     FT,
     HAND_RECORD,
+    HAND_SOURCE,
     TA,
     TAPUPAS,
     advise,
@@ -81,7 +82,7 @@ def review(tmp_path: Path):  # type: ignore[no-untyped-def]
     """The project after identification, dedup and dual title/abstract screening."""
     project, hand = identified(tmp_path / "review")
     with pytest.raises(ManualRecordError, match="already added by hand"):  # a double submission adds nothing
-        add_manual_record(project, HAND_RECORD, actor="lead")
+        add_manual_record(project, HAND_RECORD, actor="lead", **HAND_SOURCE)
     assert current_report(project).as_dict() == {"identified": 22, "duplicates_removed": 13, "unique": 9,
                                                  "groups": 8, "changed": 0}
     ids = ids_by_doi(project)

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from screening.cli_support import open_project, reported_errors
+from screening.cli_support import open_project, record_id_of, reported_errors
 
 advisory_app = typer.Typer(no_args_is_help=True, help="Advisory-group full-text checks.")
 
@@ -22,7 +22,7 @@ def assign(
 ) -> None:
     """Deal full texts to advisory-group members round-robin (each full text to --per-record of them)."""
     from screening.advisory.assignments import AdvisoryError, assign_to_advisors, deal_records
-    from screening.decisions.lookup import UnknownRecordError, resolve_source_id
+    from screening.decisions.lookup import UnknownRecordError
     from screening.decisions.queries import record_status
     from screening.decisions.reviewers import ReviewerError
     from screening.fulltext.candidates import full_text_candidates
@@ -30,8 +30,7 @@ def assign(
     project = open_project(directory)
     with reported_errors(AdvisoryError, UnknownRecordError, ReviewerError):
         if source_ids:
-            with project.session() as session:
-                record_ids = [resolve_source_id(session, s) for s in source_ids]
+            record_ids = [record_id_of(project, s) for s in source_ids]
         else:
             record_ids = sorted(full_text_candidates(project, record_status(project, "title_abstract")))
         shares = deal_records(record_ids, advisor, per_record)
@@ -53,15 +52,14 @@ def view(
     """Record an advisory-group member's view of a full text against the criteria."""
     from screening.advisory.assignments import AdvisoryError
     from screening.advisory.views import record_view
-    from screening.decisions.lookup import UnknownRecordError, resolve_source_id
+    from screening.decisions.lookup import UnknownRecordError
     from screening.decisions.reviewers import ReviewerError
 
     project = open_project(directory)
     protocol = project.load_protocol()
     with reported_errors(AdvisoryError, UnknownRecordError, ReviewerError):
-        with project.session() as session:
-            record_id = resolve_source_id(session, source_id)
-        record_view(project, advisor=advisor, record_id=record_id, view=opinion, reason=reason, note=note,
+        record_view(project, advisor=advisor, record_id=record_id_of(project, source_id), view=opinion,
+                    reason=reason, note=note,
                     allowed_reasons=protocol.reason_codes if protocol and protocol.reason_codes else None)
     typer.echo(f"{advisor}: {opinion} {source_id}")
 

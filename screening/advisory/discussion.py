@@ -9,7 +9,6 @@ from screening.decisions.queries import record_status
 from screening.store.project import Project
 
 STAGE = "full_text"
-_COUNTS = ["n_decisions", "include", "exclude", "maybe"]
 
 
 def with_advisory_discussion(project: Project, contested: pd.DataFrame, stage: str) -> pd.DataFrame:
@@ -18,11 +17,9 @@ def with_advisory_discussion(project: Project, contested: pd.DataFrame, stage: s
         return contested
     status = record_status(project, STAGE).set_index("record_id")
     resolved = set(status.index[status["status"] == "resolved"])
-    wanted = set(advisory_views(project)["record_id"]) - resolved - set(contested["record_id"])
+    # Only full texts with at least one reviewer's decision: the discussion weighs views against decisions.
+    wanted = set(advisory_views(project)["record_id"]) & set(status.index) - resolved - set(contested["record_id"])
     if not wanted:
         return contested
-    extra = status.reindex(sorted(wanted))
-    extra[_COUNTS] = extra[_COUNTS].fillna(0).astype(int)
-    extra["status"] = extra["status"].fillna("in_progress")
-    extra = extra.rename_axis("record_id").reset_index()
+    extra = status.loc[sorted(wanted)].rename_axis("record_id").reset_index()
     return pd.concat([contested, extra], ignore_index=True).sort_values("record_id").reset_index(drop=True)

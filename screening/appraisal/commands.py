@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from screening.cli_support import open_project, reported_errors
+from screening.cli_support import open_project, record_id_of, reported_errors
 
 appraisal_app = typer.Typer(no_args_is_help=True, help="Quality appraisal (e.g. TAPUPAS) of included studies.")
 ScoreOption = Annotated[list[str], typer.Option("--score", help="ITEM=SCORE, one per checklist item (repeatable).")]
@@ -26,46 +26,32 @@ def _parse_scores(pairs: list[str]) -> dict[str, str]:
     return scores
 
 
-def _run(directory: Path, source_id: str, who: str, pairs: list[str], note: str | None, consensus: bool) -> dict:
+@appraisal_app.command("score")
+def score(
+    directory: Annotated[Path, typer.Argument(help="Project folder.")],
+    source_id: Annotated[str, typer.Argument(help="The included study's source id.")],
+    appraiser: Annotated[str, typer.Option(help="Who appraises (with --consensus: the lead or advisor).")],
+    scores: ScoreOption,
+    consensus: Annotated[bool, typer.Option("--consensus", help="Record the agreed scores of disputed items.")
+                         ] = False,
+    note: Annotated[str | None, typer.Option()] = None,
+) -> None:
+    """An appraiser's scores for every item (checked before anything is stored), or with --consensus the
+    agreed scores of the items the appraisers disagreed on."""
     from screening.appraisal.checklist import AppraisalError, active_checklist
     from screening.appraisal.scores import record_appraisal_consensus, submit_appraisal
-    from screening.decisions.lookup import UnknownRecordError, resolve_source_id
+    from screening.decisions.lookup import UnknownRecordError
     from screening.decisions.reviewers import ReviewerError
 
     project = open_project(directory)
     with reported_errors(AppraisalError, UnknownRecordError, ReviewerError):
         checklist = active_checklist(project.load_protocol())
-        with project.session() as session:
-            record_id = resolve_source_id(session, source_id)
         write = record_appraisal_consensus if consensus else submit_appraisal
-        key = "recorded_by" if consensus else "appraiser"
-        return write(project, checklist, record_id=record_id, scores=_parse_scores(pairs), note=note, **{key: who})
-
-
-@appraisal_app.command("score")
-def score(
-    directory: Annotated[Path, typer.Argument(help="Project folder.")],
-    source_id: Annotated[str, typer.Argument(help="The included study's source id.")],
-    appraiser: Annotated[str, typer.Option(help="Who appraises.")],
-    scores: ScoreOption,
-    note: Annotated[str | None, typer.Option()] = None,
-) -> None:
-    """One appraiser's scores for every item of the checklist (all checked before anything is stored)."""
-    checked = _run(directory, source_id, appraiser, scores, note, consensus=False)
-    typer.echo(f"{appraiser}: {source_id} total {sum(checked.values())}")
-
-
-@appraisal_app.command("consensus")
-def consensus(
-    directory: Annotated[Path, typer.Argument(help="Project folder.")],
-    source_id: Annotated[str, typer.Argument(help="The included study's source id.")],
-    recorded_by: Annotated[str, typer.Option(help="Lead or advisor recording the agreed scores.")],
-    scores: ScoreOption,
-    note: Annotated[str | None, typer.Option()] = None,
-) -> None:
-    """The agreed scores of the items the appraisers disagreed on."""
-    checked = _run(directory, source_id, recorded_by, scores, note, consensus=True)
-    typer.echo(f"consensus on {source_id}: {', '.join(f'{k}={v}' for k, v in checked.items())}")
+        checked = write(project, checklist, appraiser, record_id=record_id_of(project, source_id),
+                        scores=_parse_scores(scores), note=note)
+    what = "consensus" if consensus else "total"
+    typer.echo(f"{appraiser}: {source_id} {what} {', '.join(f'{k}={v}' for k, v in checked.items())} "
+               f"(sum {sum(checked.values())})")
 
 
 @appraisal_app.command("results")

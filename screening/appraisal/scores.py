@@ -49,28 +49,28 @@ def _write(session: Session, checklist: Checklist, record_id: int, appraiser_id:
           before or None, {"checklist": checklist.name, "scores": scores})
 
 
-def submit_appraisal(project: Project, checklist: Checklist, *, appraiser: str, record_id: int,
+def _store(project: Project, checklist: Checklist, who_name: str, *, record_id: int, scores: Mapping[str, object],
+           note: str | None, consensus: bool) -> dict[str, int]:
+    checked = validated_scores(checklist, scores, complete=not consensus)
+    _check_study(project, record_id)
+    with project.session() as session:
+        who = get_reviewer(session, who_name)
+        if consensus and who.role not in ("lead", "advisor"):
+            raise AppraisalError(f"'{who_name}' is a {who.role}; only a lead or advisor records consensus")
+        _write(session, checklist, record_id, who.id, checked, consensus, note, who_name)
+    return checked
+
+
+def submit_appraisal(project: Project, checklist: Checklist, appraiser: str, *, record_id: int,
                      scores: Mapping[str, object], note: str | None = None) -> dict[str, int]:
     """One appraiser scores every item of the checklist for one included study."""
-    checked = validated_scores(checklist, scores, complete=True)
-    _check_study(project, record_id)
-    with project.session() as session:
-        who = get_reviewer(session, appraiser)
-        _write(session, checklist, record_id, who.id, checked, False, note, appraiser)
-    return checked
+    return _store(project, checklist, appraiser, record_id=record_id, scores=scores, note=note, consensus=False)
 
 
-def record_appraisal_consensus(project: Project, checklist: Checklist, *, recorded_by: str, record_id: int,
+def record_appraisal_consensus(project: Project, checklist: Checklist, recorded_by: str, *, record_id: int,
                                scores: Mapping[str, object], note: str | None = None) -> dict[str, int]:
     """The agreed score of the items the appraisers disagreed on (or of any item), recorded by lead/advisor."""
-    checked = validated_scores(checklist, scores, complete=False)
-    _check_study(project, record_id)
-    with project.session() as session:
-        who = get_reviewer(session, recorded_by)
-        if who.role not in ("lead", "advisor"):
-            raise AppraisalError(f"'{recorded_by}' is a {who.role}; only a lead or advisor records consensus")
-        _write(session, checklist, record_id, who.id, checked, True, note, recorded_by)
-    return checked
+    return _store(project, checklist, recorded_by, record_id=record_id, scores=scores, note=note, consensus=True)
 
 
 def _current_for(session: Session, checklist: str, record_id: int, appraiser_id: int, consensus: bool) -> dict:

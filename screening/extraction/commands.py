@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from screening.cli_support import open_project, reported_errors
+from screening.cli_support import open_project, record_id_of, reported_errors
 
 extraction_app = typer.Typer(no_args_is_help=True, help="Data extraction and the included-studies table.")
 
@@ -20,7 +20,7 @@ def set_values(
     value: Annotated[list[str], typer.Option("--value", help="FIELD=VALUE (repeatable; ';' separates choices).")],
 ) -> None:
     """Store extracted values; every value is checked against the form before anything is written."""
-    from screening.decisions.lookup import UnknownRecordError, resolve_source_id
+    from screening.decisions.lookup import UnknownRecordError
     from screening.decisions.reviewers import ReviewerError
     from screening.extraction.form import ExtractionError, extraction_form
     from screening.extraction.store import current_values, save_extraction
@@ -34,8 +34,7 @@ def set_values(
             if not sep:
                 raise ExtractionError(f"--value {pair!r}: write FIELD=VALUE, e.g. --value country=England")
             given[name.strip()] = text
-        with project.session() as session:
-            record_id = resolve_source_id(session, source_id)
+        record_id = record_id_of(project, source_id)
         merged = {**current_values(project, record_id), **given}
         save_extraction(project, form, extractor=extractor, record_id=record_id, values=merged)
     typer.echo(f"{source_id}: {len(given)} field(s) saved")

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from screening.cli_support import EXIT_BAD_INPUT, open_project, reported_errors
+from screening.cli_support import EXIT_BAD_INPUT, open_project, record_id_of, reported_errors
 
 fulltext_app = typer.Typer(no_args_is_help=True, help="Full-text reports: attach PDFs, mark reports not retrieved.")
 
@@ -28,16 +28,14 @@ def attach(
     actor: Annotated[str, typer.Option(help="Who attaches it (audit log).")] = "cli",
 ) -> None:
     """Attach a PDF to one record (checked and its text extracted first; nothing is stored if it is broken)."""
-    from screening.decisions.lookup import UnknownRecordError, resolve_source_id
+    from screening.decisions.lookup import UnknownRecordError
     from screening.fulltext.pdf_text import PdfError
     from screening.fulltext.reports import ReportError, attach_pdf_file
     from screening.fulltext.storage import StorageError
 
     project = open_project(directory)
     with reported_errors(UnknownRecordError, PdfError, ReportError, StorageError):
-        with project.session() as session:
-            record_id = resolve_source_id(session, source_id)
-        attached = attach_pdf_file(project, record_id, file, actor=actor)
+        attached = attach_pdf_file(project, record_id_of(project, source_id), file, actor=actor)
     typer.echo(attached.describe(file.name))
 
 
@@ -71,14 +69,12 @@ def not_retrieved(
     actor: Annotated[str, typer.Option(help="Who records it (audit log).")] = "cli",
 ) -> None:
     """Mark a record's report as not retrieved (PRISMA 'reports not retrieved'); attaching a PDF undoes it."""
-    from screening.decisions.lookup import UnknownRecordError, resolve_source_id
+    from screening.decisions.lookup import UnknownRecordError
     from screening.fulltext.reports import ReportError, mark_not_retrieved
 
     project = open_project(directory)
     with reported_errors(UnknownRecordError, ReportError):
-        with project.session() as session:
-            record_id = resolve_source_id(session, source_id)
-        mark_not_retrieved(project, record_id, reason, actor=actor)
+        mark_not_retrieved(project, record_id_of(project, source_id), reason, actor=actor)
     typer.echo(f"{source_id}: report not retrieved ({reason})")
 
 

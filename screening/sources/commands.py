@@ -26,15 +26,16 @@ def add_record(
     actor: Annotated[str, typer.Option(help="Who adds it (audit log).")] = "cli",
 ) -> None:
     """Add one record by hand; it is screened like imported records and counted under 'other methods'."""
+    from screening.records.model import RecordIn
     from screening.sources.kinds import SourceTypeError
-    from screening.sources.manual import ManualRecord, ManualRecordError, add_manual_record
+    from screening.sources.manual import ManualRecordError, add_manual_record
 
     project = open_project(directory)
-    record = ManualRecord(title=title, source_type=source_type.value, source=source, abstract=abstract,
-                          authors=(authors or "").split(";"), year=year, journal=journal, doi=doi, pmid=pmid,
-                          source_id=source_id)
+    record = RecordIn(source_file="hand", source_position=1, title=title, abstract=abstract,
+                      authors=(authors or "").split(";"), year=year, journal=journal, doi=doi, pmid=pmid)
     with reported_errors(ManualRecordError, SourceTypeError):
-        record_id = add_manual_record(project, record, actor=actor)
+        record_id = add_manual_record(project, record, source=source, source_type=source_type.value, actor=actor,
+                                      source_id=source_id)
     typer.echo(f"added record {record_id} ({source_type.value}: {source})")
 
 
