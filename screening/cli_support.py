@@ -28,3 +28,11 @@ def open_project(directory: Path) -> Project:
 
     with reported_errors(ProjectError):
         return Project.open(directory)
+
+
+def record_id_of(project: Project, source_id: str) -> int:
+    """The kept record a source id names; UnknownRecordError (a LookupError) when it names none."""
+    from screening.decisions.lookup import resolve_source_id
+
+    with project.session() as session:
+        return resolve_source_id(session, source_id)

@@ -174,9 +174,10 @@ def test_progress_page_counts_and_exports(tmp_path, monkeypatch):
         decide(project, "lead", record_id, "exclude")
     decide(project, "lead", ids[8], "include")
     at = go(sign_in(open_app(project.path, monkeypatch), "lead"), "Progress")
-    prisma = at.dataframe[0].value.set_index("step")["records"]
-    assert prisma["Records identified"] == 40 and prisma["Records screened (title/abstract)"] == 9
-    assert prisma["Excluded at title/abstract"] == 8 and prisma["Included at title/abstract"] == 1
+    prisma = at.dataframe[0].value.set_index("field")["value"]  # PRISMA2020 fields; 31 records still await
+    assert prisma["database_results"] == "40" and prisma["records_screened"] == "9"
+    assert prisma["records_excluded"] == "8" and prisma["dbr_sought_reports"] == "1"
+    assert "31 record(s) still await a title/abstract outcome" in " ".join(w.value for w in at.warning)
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Screened"] == "9 / 40" and metrics["Includes found"] == "1"
     assert metrics["Hypergeometric rule"] == "continue"

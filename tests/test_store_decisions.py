@@ -121,15 +121,19 @@ def test_conflicts_consensus_and_training_labels(tmp_path):
     _decide(project, "alice", 3, "exclude")
     _decide(project, "bob", 3, "exclude")
     _decide(project, "alice", 4, "include")
-    assert conflicts(project)["record_id"].tolist() == [1, 2]
+    assert conflicts(project)["record_id"].tolist() == [1]  # maybe + include passes on to full text
     status = record_status(project).set_index("record_id")
     assert status.loc[3, "status"] == "agreed" and status.loc[4, "status"] == "in_progress"
+    assert tuple(status.loc[2, ["status", "final"]]) == ("agreed", "include")
+    _decide(project, "bob", 3, "maybe")  # maybe beside an exclude is a disagreement
+    assert conflicts(project)["record_id"].tolist() == [1, 3]
+    _decide(project, "bob", 3, "exclude")
     with project.session() as session, pytest.raises(DecisionError, match="only a lead or advisor"):
         record_consensus(session, record_id=1, stage="title_abstract", decision="include", recorded_by="bob")
     with project.session() as session:
         record_consensus(session, record_id=1, stage="title_abstract", decision="include", recorded_by="lead",
                          note="advisory group: co-design counts")
-    assert conflicts(project)["record_id"].tolist() == [2]
+    assert conflicts(project)["record_id"].tolist() == []
     assert record_status(project).set_index("record_id").loc[1, "final"] == "include"
     # maybe never trains: record 2 has maybe + include -> label include; record 4 single include
     assert training_labels(project) == {1: 1, 2: 1, 3: 0, 4: 1}

@@ -9,7 +9,18 @@ import streamlit as st
 
 from screening.app import auth
 from screening.app.context import STAGE_LABELS, Context, User, load_protocol, open_project
-from screening.app.pages import agreement, contested, progress, project, screen, team
+from screening.app.pages import (
+    advisory,
+    agreement,
+    appraisal,
+    contested,
+    extraction,
+    fulltexts,
+    progress,
+    project,
+    screen,
+    team,
+)
 from screening.protocol.errors import ProtocolError
 from screening.store.project import ProjectError
 from screening.store.schema import STAGES
@@ -23,6 +34,11 @@ def pages_for(user: User) -> dict[str, Page]:
     pages: dict[str, Page] = {"Screen": screen.render}
     if user.can_resolve:
         pages["Contested"] = contested.render
+    pages["Full texts"] = fulltexts.render
+    if user.can_resolve:
+        pages["Advisory"] = advisory.render
+    pages["Appraisal"] = appraisal.render
+    pages["Extraction"] = extraction.render
     pages["Agreement"] = agreement.render
     pages["Progress"] = progress.render
     pages["Project"] = project.render

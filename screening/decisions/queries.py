@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 
 from screening.decisions.record import RETRACTED
 from screening.decisions.reviewers import get_reviewer
+from screening.fulltext.candidates import full_text_candidates
 from screening.store.project import Project
 from screening.store.schema import Assignment, Consensus, Decision, Record, Reviewer
 from screening.store.settings import blind_mode, required_reviewers
@@ -83,7 +84,9 @@ def record_status(project: Project, stage: str = "title_abstract",
     """Per screened record: counts of current decisions, consensus, final decision and status.
 
     status: ``in_progress`` (fewer decisions than required), ``agreed`` (enough decisions, all the same
-    include/exclude), ``conflict`` (they disagree or one is maybe), ``resolved`` (a consensus exists).
+    include/exclude; at title/abstract also include or maybe from everyone, which passes the record on to
+    full text: in doubt, read it), ``conflict`` (they disagree, or a maybe at full text or beside an
+    exclude), ``resolved`` (a consensus exists).
     """
     with project.session() as session:
         required = required_reviewers(session)
@@ -105,6 +108,8 @@ def record_status(project: Project, stage: str = "title_abstract",
             return "resolved", row["consensus"]
         if row["n_decisions"] < required:
             return "in_progress", None
+        if stage == "title_abstract" and row["exclude"] == 0:
+            return "agreed", "include"  # include or maybe from everyone: in doubt, read the full text
         if row["maybe"] == 0 and (row["include"] == 0 or row["exclude"] == 0):
             return "agreed", "include" if row["include"] else "exclude"
         return "conflict", None
@@ -150,7 +155,8 @@ def pending_records(project: Project, reviewer: str, stage: str = "title_abstrac
     """Record ids this reviewer still has to decide at this stage (unordered; the ranker orders them).
 
     Kept (non-duplicate) records the reviewer has not decided, restricted to the reviewer's assignments
-    when the lead assigned any; at full text only title/abstract includes. A record leaves the queue once
+    when the lead assigned any; at full text only records that passed title/abstract (see
+    `screening.fulltext.candidates`). A record leaves the queue once
     it is resolved; in the team view also once it has every required decision. In a blind view with two
     decisions per record, a record whose decisions conflict stays in the queue until it is resolved, so
     the queue never shows whether other reviewers agreed or disagreed (a third decision is welcome there).
@@ -164,8 +170,7 @@ def pending_records(project: Project, reviewer: str, stage: str = "title_abstrac
     if assigned:
         kept &= assigned
     if stage == "full_text":
-        title_status = record_status(project, "title_abstract")
-        kept &= set(title_status.loc[title_status["final"] == "include", "record_id"])
+        kept &= full_text_candidates(project, record_status(project, "title_abstract"))
     decisions = _all_current_decisions(project, stage)
     mine = set(decisions.loc[decisions["reviewer"] == reviewer, "record_id"])
     status = record_status(project, stage, decisions)

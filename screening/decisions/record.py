@@ -23,6 +23,10 @@ def _check(stage: str, decision: str, reasons: Sequence[str], allowed_reasons: S
         raise DecisionError(f"stage must be one of {', '.join(STAGES)}, got '{stage}'")
     if decision not in DECISIONS:
         raise DecisionError(f"decision must be one of {', '.join(DECISIONS)}, got '{decision}'")
+    if stage == "full_text" and decision == "exclude" and len(reasons) != 1:
+        raise DecisionError(f"an exclusion at full text needs exactly one reason (PRISMA counts each excluded "
+                            f"report under one reason), got {len(reasons)}" + (f": {', '.join(reasons)}" if reasons
+                                                                               else ""))
     if allowed_reasons is not None:
         unknown = [code for code in reasons if code not in allowed_reasons]
         if unknown:

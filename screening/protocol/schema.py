@@ -9,6 +9,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from screening.protocol.review_forms import Appraisal, ExtractionForm
+
 Framework = Literal["SPICES", "PICO", "PCC", "free"]
 
 FRAMEWORK_ELEMENTS: dict[str, tuple[str, ...]] = {
@@ -66,6 +68,8 @@ class Protocol(_Strict):
     exclusion: list[Criterion] = Field(default_factory=list)
     years: tuple[int, int] | None = None
     languages: list[str] = Field(default_factory=list)
+    appraisal: Appraisal | None = None  # quality-appraisal checklists (e.g. TAPUPAS)
+    extraction: ExtractionForm | None = None  # the data-extraction form for included studies
 
     @field_validator("years")
     @classmethod

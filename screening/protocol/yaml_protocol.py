@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import types
 import typing
 from typing import Any
 
@@ -102,7 +103,16 @@ def _model_at(loc: tuple[int | str, ...]) -> type[BaseModel] | None:
             current = typing.get_args(current)[0]
         else:
             return None
+        current = _without_none(current)
     return current if isinstance(current, type) and issubclass(current, BaseModel) else None
+
+
+def _without_none(annotation: Any) -> Any:
+    """`Appraisal | None` -> Appraisal, `list[X] | None` -> list[X], so key hints reach optional sections."""
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        options = [a for a in typing.get_args(annotation) if a is not type(None)]
+        return options[0] if len(options) == 1 else annotation
+    return annotation
 
 
 def _line_of(root: yaml.Node | None, loc: tuple[int | str, ...]) -> int | None:

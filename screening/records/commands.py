@@ -8,11 +8,15 @@ from typing import Annotated
 import typer
 
 from screening.cli_support import EXIT_BAD_INPUT, open_project
+from screening.sources.kinds import SourceType
 
 
 def import_command(
     directory: Annotated[Path, typer.Argument(help="Project folder.")],
     files: Annotated[list[Path], typer.Argument(help="RIS, CSV/TSV/XLSX, BibTeX or MEDLINE export files.")],
+    source_type: Annotated[SourceType, typer.Option(help="How the records were found (PRISMA identification).")
+                           ] = SourceType.database,
+    source: Annotated[str | None, typer.Option(help="Database or source name (default: the file's name).")] = None,
 ) -> None:
     """Import export files; each file is all-or-nothing and re-importing the same file adds nothing."""
     from screening.records.errors import ImportFormatError
@@ -22,7 +26,7 @@ def import_command(
     failed = False
     for file in files:
         try:
-            summary = import_file(project, file)
+            summary = import_file(project, file, source_type=source_type.value, source=source)
         except (ImportFormatError, FileNotFoundError) as error:
             typer.echo(f"error: {error}", err=True)
             failed = True

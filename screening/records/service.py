@@ -9,6 +9,8 @@ from sqlalchemy import insert, select
 
 from screening.records.model import RecordIn
 from screening.records.read import read_records
+from screening.sources.batches import record_source
+from screening.sources.kinds import check_source_type
 from screening.store.audit import audit
 from screening.store.project import Project
 from screening.store.schema import ImportBatch, Record
@@ -54,9 +56,15 @@ def _row(record: RecordIn, import_id: int, file_name: str) -> dict:
     }
 
 
-def import_file(project: Project, path: str | Path, actor: str = "import") -> ImportSummary:
-    """Parse and store one export file; the same file (by content hash) is never imported twice."""
+def import_file(project: Project, path: str | Path, actor: str = "import", *, source_type: str = "database",
+                source: str | None = None) -> ImportSummary:
+    """Parse and store one export file; the same file (by content hash) is never imported twice.
+
+    ``source_type`` (database, register, website, organisation, citation) and ``source`` (default: the
+    file's name) say how its records were found, for PRISMA's identification boxes.
+    """
     path = Path(path)
+    source_type = check_source_type(source_type)
     result = read_records(path)  # raises ImportFormatError before anything is written
     records = result.records
     summary = ImportSummary(
@@ -74,6 +82,7 @@ def import_file(project: Project, path: str | Path, actor: str = "import") -> Im
         session.flush()
         if records:
             session.execute(insert(Record), [_row(r, batch.id, path.name) for r in records])
+        record_source(session, batch.id, source_type, source or path.name)
         audit(session, actor, "import", "imports", batch.id, None,
               {"file": path.name, "format": result.format, "records": len(records)})
     return ImportSummary(**{**summary.__dict__, "added": len(records)})

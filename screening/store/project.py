@@ -12,6 +12,7 @@ import yaml
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+from screening.store import review_schema  # noqa: F401  (registers the later stages' tables with Base)
 from screening.store.schema import Base
 
 PROJECT_FILE = "project.yaml"

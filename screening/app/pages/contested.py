@@ -11,10 +11,14 @@ import html
 import pandas as pd
 import streamlit as st
 
+from screening.advisory.discussion import with_advisory_discussion
+from screening.advisory.participants import consensus_with_participants, record_consensus_with
+from screening.app.advisory_panel import advisory_views_panel, team_names
 from screening.app.components import load_record, record_card
 from screening.app.context import Context
-from screening.decisions.queries import conflicts, current_decisions, latest_consensus
-from screening.decisions.record import DecisionError, record_consensus
+from screening.decisions.queries import conflicts, current_decisions
+from screening.decisions.record import DecisionError
+from screening.decisions.reviewers import ReviewerError
 
 DECISION_BADGES = {"include": "🟢 include", "exclude": "🔴 exclude", "maybe": "🟡 maybe"}
 
@@ -25,7 +29,7 @@ def _split_reasons(value: object) -> list[str]:
 
 def contested_table(ctx: Context) -> pd.DataFrame:
     """Contested records with their current decisions (one row per record), as the viewer may see them."""
-    contested = conflicts(ctx.project, ctx.stage)
+    contested = with_advisory_discussion(ctx.project, conflicts(ctx.project, ctx.stage), ctx.stage)
     decisions = current_decisions(ctx.project, ctx.stage, viewer=ctx.user.name)
     decisions = decisions[decisions["record_id"].isin(contested["record_id"])]
     return contested.merge(
@@ -85,10 +89,11 @@ def _record_consensus(ctx: Context, record_id: int) -> None:
     note = st.session_state.get(f"consensus_note_{record_id}", "")
     try:
         with ctx.project.session() as session:
-            record_consensus(session, record_id=record_id, stage=ctx.stage, decision=decision,
-                             recorded_by=ctx.user.name, reasons=reasons, note=note,
-                             allowed_reasons=ctx.protocol.reason_codes if ctx.protocol else None)
-    except DecisionError as exc:
+            record_consensus_with(session, participants=st.session_state.get(f"consensus_with_{record_id}", []),
+                                  record_id=record_id, stage=ctx.stage, decision=decision, recorded_by=ctx.user.name,
+                                  reasons=reasons, note=note,
+                                  allowed_reasons=ctx.protocol.reason_codes if ctx.protocol else None)
+    except (DecisionError, ReviewerError) as exc:
         st.session_state["contested_error"] = str(exc)
     else:
         st.session_state["contested_flash"] = f"Consensus recorded by {ctx.user.name}: {decision}"
@@ -121,6 +126,7 @@ def render(ctx: Context) -> None:
             record_card(load_record(ctx.project, record_id), ctx.protocol)
             st.subheader("Decisions")
             _decision_columns(ctx, decisions)
+            advisory_views_panel(ctx, record_id)
         with side:
             st.subheader("Concept definitions")
             _definitions(ctx)
@@ -131,15 +137,17 @@ def render(ctx: Context) -> None:
             st.radio("Decision", ["include", "exclude"], horizontal=True, key=f"consensus_decision_{record_id}")
             st.multiselect("Reasons", ctx.protocol.reason_codes if ctx.protocol else [],
                            key=f"consensus_reasons_{record_id}")
+            st.multiselect("Who took part", team_names(ctx), key=f"consensus_with_{record_id}")
             st.form_submit_button("Record consensus", type="primary", on_click=_record_consensus,
                                   args=(ctx, record_id))
     _resolved(ctx)
 
 
 def _resolved(ctx: Context) -> None:
-    resolved = latest_consensus(ctx.project, ctx.stage)
+    resolved = consensus_with_participants(ctx.project, ctx.stage)
     if resolved.empty:
         return
     with st.expander(f"Resolved by consensus ({len(resolved)})"):
-        st.dataframe(resolved[["record_id", "decision", "reasons", "note", "recorded_by", "created_at"]],
+        st.dataframe(resolved[["record_id", "decision", "reasons", "note", "recorded_by", "participants",
+                               "created_at"]],
                      hide_index=True, width="stretch")

@@ -1,4 +1,4 @@
-"""Progress: recall curve so far, stopping rules, PRISMA-style counts and exports."""
+"""Progress: recall curve so far, stopping rules, the PRISMA 2020 flow diagram and exports."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import streamlit as st
 
 from screening.app import ranking
 from screening.app.context import STAGE_LABELS, Context
+from screening.app.prisma_view import prisma_section
 from screening.app.progress_estimates import live_stopping_status, screening_order
 from screening.decisions.export import export_project
 from screening.decisions.status import project_status
@@ -20,18 +21,6 @@ from screening.store.settings import blind_mode
 EXPORTS = {"csv": ("CSV (all decisions)", "text/csv", "csv"),
            "ris": ("RIS", "application/x-research-info-systems", "ris"),
            "asreview": ("ASReview CSV", "text/csv", "csv")}
-
-
-def prisma_rows(status: dict) -> pd.DataFrame:
-    """PRISMA 2020 flow counts: identified, duplicates removed, then screened/excluded/included per stage."""
-    rows = [("Records identified", status["records"]), ("Duplicates removed", status["duplicates"]),
-            ("Records screened (title/abstract)", status["stages"]["title_abstract"]["screened"]),
-            ("Excluded at title/abstract", status["stages"]["title_abstract"]["excluded"]),
-            ("Included at title/abstract", status["stages"]["title_abstract"]["included"]),
-            ("Full texts assessed", status["stages"]["full_text"]["screened"]),
-            ("Excluded at full text", status["stages"]["full_text"]["excluded"]),
-            ("Included in the review", status["stages"]["full_text"]["included"])]
-    return pd.DataFrame(rows, columns=["step", "records"])
 
 
 def _export_bytes(ctx: Context, fmt: str) -> bytes:
@@ -69,9 +58,8 @@ def render(ctx: Context) -> None:
     st.header("Progress")
     st.subheader(f"Recall so far ({STAGE_LABELS[ctx.stage]})")
     _curve(ctx)
-    st.subheader("PRISMA flow")
+    prisma_section(ctx)
     status = project_status(ctx.project, viewer=ctx.user.name)
-    st.dataframe(prisma_rows(status), hide_index=True, width="content")
     with ctx.project.session() as session:
         blind = blind_mode(session)
     if ctx.user.can_resolve or not blind:

@@ -7,6 +7,7 @@ from pathlib import Path
 import streamlit as st
 
 from screening.app.context import Context
+from screening.app.manual_record_form import manual_record_form
 from screening.dedup.service import current_report, list_groups, run_dedup, undo_group
 from screening.protocol.errors import ProtocolError
 from screening.records.errors import ImportFormatError
@@ -119,5 +120,6 @@ def render(ctx: Context) -> None:
     st.caption(f"`{ctx.project.path}`")
     if ctx.user.is_lead:
         _imports(ctx)
+    manual_record_form(ctx)
     _duplicates(ctx)
     _protocol(ctx)

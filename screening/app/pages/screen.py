@@ -8,6 +8,7 @@ import streamlit as st
 from screening.app import ranking
 from screening.app.components import concept_bars, load_record, record_card
 from screening.app.context import Context
+from screening.app.fulltext_panel import full_text_panel
 from screening.app.progress_estimates import live_stopping_status
 from screening.decisions.queries import current_decisions, pending_records
 from screening.decisions.record import DecisionError, last_decision, record_decision, retract_decision
@@ -114,6 +115,7 @@ def render(ctx: Context) -> None:
     left, right = st.columns([3, 1.4], gap="large")
     with left:
         record_card(record, ctx.protocol)
+        full_text_panel(ctx, record_id)
     with right:
         how = f"Ranked by **{result.encoder}**" if result.ready else "Ranking in preparation: import order"
         labels = f"{result.n_labels} label" + ("" if result.n_labels == 1 else "s")
