@@ -12,6 +12,7 @@ import yaml
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+from screening.store.migrate import upgrade
 from screening.store.schema import Base
 
 PROJECT_FILE = "project.yaml"
@@ -92,6 +93,7 @@ class Project:
             url = f"sqlite:///{(path / url.removeprefix('sqlite:///')).resolve()}"
         engine = make_engine(url)
         Base.metadata.create_all(engine)
+        upgrade(engine)  # a project created by an older version gets the columns added since
         return cls(path=path, db_url=url, protocol_file=settings.get("protocol"), engine=engine)
 
     @property
