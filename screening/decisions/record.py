@@ -59,8 +59,13 @@ def _as_dict(row: Decision | Consensus | None) -> dict | None:
 
 def record_decision(session: Session, *, reviewer: str, record_id: int, decision: str,
                     stage: str = "title_abstract", reasons: Sequence[str] = (), note: str | None = None,
-                    allowed_reasons: Sequence[str] | None = None) -> Decision:
-    """Append a reviewer's decision; a changed mind is a new row, and the audit log keeps old -> new."""
+                    allowed_reasons: Sequence[str] | None = None, actor: str | None = None,
+                    action: str | None = None) -> Decision:
+    """Append a reviewer's decision; a changed mind is a new row, and the audit log keeps old -> new.
+
+    ``actor`` and ``action`` name who made the change and how when it is not the reviewer deciding
+    (an imported file replacing a decision is audited as the importer's ``replace_decision``).
+    """
     _check(stage, decision, reasons, allowed_reasons)
     _screenable(session, record_id)
     who = get_reviewer(session, reviewer)
@@ -69,8 +74,9 @@ def record_decision(session: Session, *, reviewer: str, record_id: int, decision
                    reasons=",".join(reasons) or None, note=(note or "").strip() or None)
     session.add(row)
     session.flush()
-    action = "decide" if previous is None or previous.decision == RETRACTED else "change_decision"
-    audit(session, reviewer, action, "decisions", row.id, _as_dict(previous), _as_dict(row))
+    default_action = "decide" if previous is None or previous.decision == RETRACTED else "change_decision"
+    audit(session, actor or who.name, action or default_action, "decisions", row.id, _as_dict(previous),
+          _as_dict(row))
     return row
 
 
