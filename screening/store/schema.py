@@ -146,6 +146,24 @@ class Assignment(Base):
     __table_args__ = (UniqueConstraint("record_id", "reviewer_id", "stage", name="uq_assignment"),)
 
 
+class ProtocolVersion(Base):
+    """Every text the project's protocol file has had (append-only), so an edit can be seen and undone.
+
+    origin: ``found`` (the file as it was before the first tracked edit, or after an edit made outside
+    the app), ``edit`` (saved on the Project page), ``restore`` (an earlier version saved again).
+    """
+
+    __tablename__ = "protocol_versions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    file_name: Mapped[str] = mapped_column(String(512))
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    origin: Mapped[str] = mapped_column(String(16))
+    saved_by: Mapped[str] = mapped_column(String(128))
+    saved_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    restored_from: Mapped[int | None] = mapped_column(ForeignKey("protocol_versions.id"))
+
+
 class AuditEntry(Base):
     """Append-only log of every change: who, when, what, old -> new (JSON text)."""
 
