@@ -52,3 +52,4 @@ def test_a_consensus_recorded_meanwhile_is_shown_and_replaced_only_when_ticked(t
     with project.session() as session:
         assert session.scalars(select(AuditEntry.actor).where(AuditEntry.action == "replace_consensus")).all() \
             == ["lead"]
+

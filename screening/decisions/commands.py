@@ -86,15 +86,22 @@ def import_decisions_command(
 
 def export(
     directory: Annotated[Path, typer.Argument(help="Project folder.")],
-    out: Annotated[Path, typer.Option(help="File to write.")],
-    fmt: Annotated[str, typer.Option("--format", help="csv, ris or asreview.")] = "csv",
+    out: Annotated[Path, typer.Option(help="File to write (its folder must exist).")],
+    fmt: Annotated[str, typer.Option("--format", help="csv, xlsx, ris or asreview.")] = "csv",
 ) -> None:
-    """Export records with each reviewer's and the final decision."""
+    """Export records with each reviewer's and the final decision.
+
+    csv and xlsx: every record, removed duplicates included (duplicate_of), with reviewers' decisions,
+    reasons and notes and the consensus. ris and asreview: one entry per work, removed duplicates listed
+    on the kept record.
+    """
     from screening.decisions.export import export_project
 
     with reported_errors(ValueError):
-        n = export_project(open_project(directory), fmt, out)
-    typer.echo(f"wrote {n} records to {out}")
+        summary = export_project(open_project(directory), fmt, out)
+    listed = (f" ({summary.duplicates_listed} removed duplicates listed on their kept records)"
+              if summary.duplicates_listed else "")
+    typer.echo(f"wrote {summary.records} records to {out}{listed}")
 
 
 def add_reviewer_command(

@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from screening.app.components import load_record, record_card
 from screening.app.context import Context
+from screening.app.tables import show_table
 from screening.decisions.queries import conflicts, current_decisions, latest_consensus
 from screening.decisions.record import ConsensusExistsError, DecisionError, record_consensus
 from screening.store.schema import Record
@@ -160,8 +161,8 @@ def render(ctx: Context) -> None:
         st.success("No contested records at this stage.")
     else:
         table = _filters(ctx, table)
-        st.dataframe(table[["source_id", "include", "exclude", "maybe", "reviewers", "reasons"]],
-                     hide_index=True, width="stretch")
+        show_table(table[["source_id", "include", "exclude", "maybe", "reviewers", "reasons"]],
+                   hide_index=True, width="stretch")
     resolved = latest_consensus(ctx.project, ctx.stage)
     labels = _discussable(ctx, table, resolved)
     if labels:
@@ -186,5 +187,5 @@ def _resolved(resolved: pd.DataFrame) -> None:
     if resolved.empty:
         return
     with st.expander(f"Resolved by consensus ({len(resolved)})"):
-        st.dataframe(resolved[["record_id", "decision", "reasons", "note", "recorded_by", "created_at"]],
-                     hide_index=True, width="stretch")
+        show_table(resolved[["record_id", "decision", "reasons", "note", "recorded_by", "created_at"]],
+                   hide_index=True, width="stretch")

@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from screening.app.context import Context
+from screening.app.tables import show_table
 from screening.dedup.service import current_report, list_groups, run_dedup, undo_group
 from screening.protocol.errors import ProtocolError
 from screening.protocol.load import MARKDOWN_SUFFIXES
@@ -72,8 +73,8 @@ def _duplicates(ctx: Context) -> None:
         with st.expander(f"Group {group.group_id}: {(group.kept_title or '(no title)')[:100]}"):
             members = records.loc[[group.kept_id] + [rid for rid, _ in group.duplicates]]
             members = members.assign(kept=[True] + [False] * len(group.duplicates))
-            st.dataframe(members[["kept", "source_id", "title", "authors", "year", "doi", "source_file"]],
-                         hide_index=True, width="stretch")
+            show_table(members[["kept", "source_id", "title", "authors", "year", "doi", "source_file"]],
+                       hide_index=True, width="stretch")
             if ctx.user.is_lead:
                 st.button("Not duplicates: split this group", key=f"undo_group_{group.group_id}",
                           on_click=_undo_group, args=(ctx, group.group_id))
@@ -111,7 +112,7 @@ def _protocol_history(ctx: Context) -> None:
             st.caption("No edits yet: the first saved edit also keeps the version it replaces.")
             return
         in_force = current_protocol_hash(ctx.project)
-        st.dataframe(pd.DataFrame([{
+        show_table(pd.DataFrame([{
             "version": v.id, "saved": v.saved_at, "by": v.saved_by, "how": v.origin,
             "restored from": v.restored_from, "sha256": v.sha256[:12], "in force": v.sha256 == in_force,
         } for v in versions]), hide_index=True, width="stretch")
