@@ -5,6 +5,9 @@ from __future__ import annotations
 import gzip
 import json
 import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -22,7 +25,7 @@ from screening.store.identity import reviewer_key
 from screening.store.project import Project
 from screening.store.schema import AuditEntry, Reviewer
 from screening.store.settings import set_setting
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, REPO
 from tests.reviewer_adder import start_adders
 from tests.store_helpers import make_project
 
@@ -44,7 +47,7 @@ def test_case_width_and_spacing_name_one_reviewer(tmp_path, spelling):
 def test_keys_fold_unicode_compatibility_forms():
     assert reviewer_key("Straße") == reviewer_key("STRASSE") == "strasse"
     assert reviewer_key("ﬁona") == reviewer_key("Fiona")  # the fi ligature
-    assert reviewer_key("Mary\u00a0 Ann") == "mary ann"
+    assert reviewer_key("Mary\u00a0 Ann") == reviewer_key(" mary   ann") == "mary ann"
 
 
 def test_one_person_cannot_satisfy_dual_screening_under_two_spellings(tmp_path):
@@ -73,13 +76,17 @@ def test_too_long_name_is_refused_before_writing(tmp_path):
         ensure_reviewer(session, "x" * 129)
 
 
-def _old_project(tmp_path) -> Project:
+def _old_project_files(tmp_path) -> Path:  # type: ignore[no-untyped-def]
     folder = tmp_path / "old"
     folder.mkdir()
     (folder / "project.yaml").write_text("db_url: sqlite:///screening.sqlite\nprotocol: null\n", encoding="utf-8")
     with gzip.open(OLD_DATABASE) as packed, open(folder / "screening.sqlite", "wb") as out:
         shutil.copyfileobj(packed, out)
-    return Project.open(folder)
+    return folder
+
+
+def _old_project(tmp_path) -> Project:  # type: ignore[no-untyped-def]
+    return Project.open(_old_project_files(tmp_path))
 
 
 def test_project_from_before_reviewer_keys_opens_and_gets_keys(tmp_path):
@@ -114,3 +121,15 @@ def test_four_processes_adding_the_same_reviewers_create_each_once(tmp_path):
         assert sorted(names) == sorted(f"reviewer {i}" for i in range(30))
         added = session.scalar(select(func.count(AuditEntry.id)).where(AuditEntry.actor.like("process %")))
         assert added == 30
+
+
+def test_four_processes_opening_an_old_project_at_once_upgrade_it_once(tmp_path):
+    project = _old_project_files(tmp_path)
+    opener = "import sys; from screening.store.project import Project; Project.open(sys.argv[1]).close()"
+    openers = [subprocess.Popen([sys.executable, "-c", opener, str(project)], cwd=REPO, stderr=subprocess.PIPE,
+                                text=True) for _ in range(4)]
+    errors = [p.communicate(timeout=300)[1] for p in openers]
+    assert [p.returncode for p in openers] == [0, 0, 0, 0], errors
+    with Project.open(project).session() as session:
+        assert session.scalar(select(func.count(AuditEntry.id)).where(
+            AuditEntry.action == "reviewer_name_collision")) == 1

@@ -14,15 +14,15 @@ _WHITESPACE = re.compile(r"\s+")
 
 
 def display_name(name: str) -> str:
-    """The name as it is stored and shown: trimmed, inner runs of whitespace collapsed to one space."""
-    return _WHITESPACE.sub(" ", name).strip()
+    """The name as it is stored and shown (trimmed, as the app and CLI have always stored it)."""
+    return name.strip()
 
 
 def reviewer_key(name: str) -> str:
-    """Unicode compatibility form (NFKC) + case folding of the display name.
+    """Unicode compatibility form (NFKC) + case folding, trimmed, inner runs of whitespace as one space.
 
     NFKC is applied again after casefold because folding can produce characters that NFKC would
     compose (the Unicode "NFKC_Casefold" recipe); full-width and ligature forms compare equal to ASCII.
     """
-    folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", display_name(name)).casefold())
-    return display_name(folded)
+    folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", name).casefold())
+    return _WHITESPACE.sub(" ", folded).strip()

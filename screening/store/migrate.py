@@ -3,8 +3,8 @@
 ``create_all`` adds missing tables but never changes an existing one. The only column added to an
 existing table so far is ``reviewers.name_key``; adding it here (a one-column ALTER and a backfill)
 is cheaper to keep correct than a migration framework for one step. Each step checks first, so it runs
-once; it runs in one transaction (on SQLite under BEGIN IMMEDIATE, so two processes opening the same old
-project do not both add the column).
+once; it runs in one transaction holding the write lock (SQLite: BEGIN IMMEDIATE; PostgreSQL: a table
+lock), and checks again under it, so two processes opening the same old project do not both upgrade it.
 """
 
 from __future__ import annotations
@@ -13,13 +13,22 @@ from sqlalchemy import Connection, Engine, inspect, text
 
 from screening.store.audit import audit_row
 from screening.store.identity import reviewer_key
-from screening.store.schema import REVIEWER_KEY_INDEX
+from screening.store.schema import REVIEWER_KEY_INDEX, REVIEWER_NAME_MAX
+
+
+def _has_reviewer_keys(connection: Connection) -> bool:
+    return "name_key" in {c["name"] for c in inspect(connection).get_columns("reviewers")}
 
 
 def upgrade(engine: Engine) -> None:
     """Apply every missing step to the project's database."""
+    with engine.connect() as connection:  # the common case: nothing to do, and no lock taken
+        if _has_reviewer_keys(connection):
+            return
     with engine.begin() as connection:
-        if "name_key" not in {c["name"] for c in inspect(connection).get_columns("reviewers")}:
+        if connection.dialect.name == "postgresql":  # SQLite is already locked (BEGIN IMMEDIATE)
+            connection.execute(text("LOCK TABLE reviewers IN ACCESS EXCLUSIVE MODE"))
+        if not _has_reviewer_keys(connection):  # another process may have upgraded it meanwhile
             _add_reviewer_keys(connection)
 
 
@@ -30,8 +39,7 @@ def _add_reviewer_keys(connection: Connection) -> None:
     the first keeps it, the later one keeps its rows and can still sign in by its exact name, but gets
     no key, and an audit row records the collision so the lead can see it.
     """
-    if_not_exists = " IF NOT EXISTS" if connection.dialect.name == "postgresql" else ""
-    connection.execute(text(f"ALTER TABLE reviewers ADD COLUMN{if_not_exists} name_key VARCHAR(128)"))
+    connection.execute(text(f"ALTER TABLE reviewers ADD COLUMN name_key VARCHAR({REVIEWER_NAME_MAX})"))
     taken: dict[str, tuple[int, str]] = {}
     for reviewer_id, name in connection.execute(text("SELECT id, name FROM reviewers ORDER BY id")).all():
         key = reviewer_key(name)
