@@ -16,3 +16,17 @@ def test_app_tables_hand_the_browser_neutralised_data(tmp_path, monkeypatch):
     at = go(sign_in(open_app(project.path, monkeypatch), "lead"), "Team")
     names = next(frame.value for frame in at.dataframe if "name" in frame.value.columns)["name"].tolist()
     assert "'" + hostile in names and hostile not in names
+
+
+def test_progress_page_excel_button_serves_a_workbook_of_every_record(tmp_path):
+    import io
+
+    import openpyxl
+
+    from screening.app.context import Context, User
+    from screening.app.pages.progress import _export_bytes
+
+    project = make_project(tmp_path / "p", {"lead": "lead"})
+    data = _export_bytes(Context(project, User("lead", "lead"), "title_abstract", project.load_protocol()), "xlsx")
+    sheet = openpyxl.load_workbook(io.BytesIO(data)).active
+    assert sheet.max_row == 41 and sheet["A1"].value == "record_id"

@@ -152,3 +152,18 @@ def test_export_into_a_missing_folder_or_onto_a_folder_is_a_clear_error(screened
         assert result.exception is None or isinstance(result.exception, SystemExit)
         assert "Traceback" not in result.output
     assert not (tmp_path / "no_such_folder").exists()
+
+
+def test_a_reviewer_named_like_a_column_does_not_overwrite_it(tmp_path):
+    project = Project.init(tmp_path / "p")
+    import_file(project, IMPORTS / "endnote_export.ris")
+    first = int(records_frame(project)["id"].iloc[0])
+    with project.session() as session:
+        set_setting(session, "required_reviewers", "2", actor="lead")
+        add_reviewer(session, "final")
+        record_decision(session, reviewer="final", record_id=first, decision="exclude")
+    export_project(project, "csv", tmp_path / "all.csv")
+    row = pd.read_csv(tmp_path / "all.csv", dtype=str, keep_default_na=False).iloc[0]
+    assert row["final_title_abstract"] == ""  # one decision of the two required: no final decision yet
+    assert row["final_title_abstract (reviewer)"] == "exclude"
+    assert row["final_full_text"] == ""

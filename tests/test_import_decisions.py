@@ -66,8 +66,8 @@ def test_replace_writes_conflicting_rows_and_audits_each_replacement(tmp_path):
         replaced = session.scalars(select(AuditEntry).where(AuditEntry.action == "replace_decision")).one()
         assert replaced.actor == "import-decisions"
         assert json.loads(replaced.old)["decision"] == "include" and json.loads(replaced.new)["decision"] == "exclude"
-        # the reasons and note the file did not carry stay with the new decision; the old row is kept
-        assert json.loads(replaced.new)["note"] == "fits the population"
+        # the include's reasons and note do not carry over to the exclude; the old row and the audit keep them
+        assert json.loads(replaced.new)["note"] is None and json.loads(replaced.old)["note"] == "fits the population"
         assert session.scalar(select(func.count(Decision.id)).where(Decision.record_id == 1)) == 2
         summary = session.scalars(select(AuditEntry).where(AuditEntry.action == "import_decisions")).one()
         assert json.loads(summary.new) == {"file": "decisions.csv", "added": 2, "unchanged": 0, "changed": 0,

@@ -156,10 +156,10 @@ def _outcome(current: Decision | None, row: _Row) -> tuple[str, tuple[str, ...],
     """added / unchanged / changed / conflicting, and the reasons and note the new row would carry."""
     if current is None or current.decision == RETRACTED:
         return "added", row.reasons or (), row.note
+    if current.decision != row.decision:  # the old reasons and note belonged to the old decision
+        return "conflicting", row.reasons or (), row.note
     reasons = row.reasons if row.reasons is not None else tuple(filter(None, (current.reasons or "").split(",")))
     note = row.note if row.has_note else current.note
-    if current.decision != row.decision:
-        return "conflicting", reasons, note
     if ",".join(reasons) == (current.reasons or "") and note == current.note:
         return "unchanged", reasons, note
     return "changed", reasons, note
@@ -170,8 +170,9 @@ def import_decisions(project: Project, path: str | Path, actor: str = "import-de
     """Validate and classify every row, then write them in one transaction (all or nothing).
 
     Unchanged rows are skipped, so importing a file twice adds nothing. A column the file lacks
-    (reason, note) keeps the reviewer's current reasons or note. Raises DecisionConflictError, writing
-    nothing, when rows conflict with current decisions and ``replace`` is False.
+    (reason, note) keeps the reviewer's current reasons or note when the decision is the same.
+    Raises DecisionConflictError, writing nothing, when rows conflict with current decisions and
+    ``replace`` is False.
     """
     path = Path(path)
     table = _read(path)

@@ -90,7 +90,7 @@ def retract_decision(session: Session, *, reviewer: str, record_id: int,
     row = Decision(record_id=record_id, reviewer_id=who.id, stage=stage, decision=RETRACTED)
     session.add(row)
     session.flush()
-    audit(session, reviewer, "undo_decision", "decisions", row.id, _as_dict(previous), _as_dict(row))
+    audit(session, who.name, "undo_decision", "decisions", row.id, _as_dict(previous), _as_dict(row))
     return row
 
 
