@@ -24,8 +24,6 @@ from screening.store.records_table import records_frame
 from screening.store.schema import STAGES
 
 FORMATS = ("csv", "xlsx", "ris", "asreview")
-RECORD_COLUMNS = ["record_id", "title", "abstract", "authors", "year", "journal", "doi", "pmid", "keywords",
-                  "label_included", "duplicate_of", "duplicate_ids"]
 DUPLICATES_NOTE = "duplicates removed (source ids): "
 
 
