@@ -182,7 +182,7 @@ def test_progress_page_counts_and_exports(tmp_path, monkeypatch):
     assert metrics["Screened"] == "9 / 40" and metrics["Includes found"] == "1"
     assert metrics["Hypergeometric rule"] == "continue"
     labels = [b.label for b in at.get("download_button")]
-    assert labels == ["CSV (all decisions)", "RIS", "ASReview CSV"]
+    assert labels == ["CSV (all decisions)", "Excel (all decisions)", "RIS", "ASReview CSV"]
     exported = pd.read_csv(io.BytesIO(_export(at, project)))
     assert (exported["final_title_abstract"] == "exclude").sum() == 8
 

@@ -87,7 +87,7 @@ def test_demo_exports_with_missing_titles_abstracts_and_authors(tmp_path):
     import_file(project, DEMO)
     with project.session() as session:
         session.scalars(select(Record).where(Record.title.is_not(None))).first().authors = None
-    assert export_project(project, "ris", tmp_path / "out.ris") == 258
+    assert export_project(project, "ris", tmp_path / "out.ris").records == 258
     entries = rispy.loads((tmp_path / "out.ris").read_text(encoding="utf-8"))
     assert len(entries) == 258
     assert sum("abstract" not in entry for entry in entries) == 8

@@ -62,8 +62,8 @@ def test_csv_export_has_decisions_duplicates_and_no_formulas(tmp_path):
     project = make_project(tmp_path)
     _seed_decisions(project)
     out = tmp_path / "export.csv"
-    assert export_project(project, "csv", out) == 6
-    table = pd.read_csv(out, dtype=str, keep_default_na=False).set_index("source_id")
+    assert export_project(project, "csv", out).records == 6
+    table = pd.read_csv(out, dtype=str, keep_default_na=False).set_index("record_id")
     assert table.loc["R1", "title"].startswith("'=")
     assert table.loc["R6", "duplicate_of"] == "R5" and table.loc["R5", "duplicate_of"] == ""
     assert table.loc["R1", "alice_title_abstract"] == "include"
@@ -77,7 +77,7 @@ def test_ris_and_asreview_exports(tmp_path):
     _seed_decisions(project)
     export_project(project, "ris", tmp_path / "out.ris")
     entries = rispy.loads((tmp_path / "out.ris").read_text(encoding="utf-8"))
-    assert len(entries) == 6 and entries[1]["id"] == "R2"
+    assert len(entries) == 5 and entries[1]["id"] == "R2"  # R6 is a removed duplicate of R5
     assert "screening decision: include" in entries[1]["notes"]
     export_project(project, "asreview", tmp_path / "out.csv")
     asreview = pd.read_csv(tmp_path / "out.csv", dtype=str, keep_default_na=False).set_index("record_id")

@@ -5,20 +5,22 @@ from __future__ import annotations
 import os
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, inspect, select, text
 
 from screening.decisions.queries import current_decisions, training_labels
 from screening.decisions.record import record_decision
-from screening.decisions.reviewers import add_reviewer
+from screening.decisions.reviewers import add_reviewer, ensure_reviewer
 from screening.decisions.status import project_status
 from screening.records.service import import_file
 from screening.store.project import Project, make_engine
-from screening.store.schema import AuditEntry, Base, Decision, Record
+from screening.store.schema import REVIEWER_KEY_INDEX, AuditEntry, Base, Decision, Record, Reviewer
 from tests.decision_writer import start_writers
+from tests.reviewer_adder import start_adders
 from tests.test_import_service import DEMO
 
 pytestmark = pytest.mark.postgres
 N_DECISIONS = 100
+N_REVIEWERS = 40
 
 
 @pytest.fixture
@@ -52,3 +54,36 @@ def test_postgres_project_imports_decides_concurrently_and_reports(tmp_path, pg_
     assert len(current_decisions(reopened)) == 2 * N_DECISIONS
     assert project_status(reopened)["stages"]["title_abstract"]["by_reviewer"] == {"alice": 100, "bob": 100}
     assert training_labels(reopened)[record_ids[1]] == 0 and record_ids[0] not in training_labels(reopened)
+
+
+def test_postgres_four_processes_adding_the_same_reviewers_create_each_once(tmp_path, pg_url):
+    """ensure_reviewer is an upsert: read-then-insert let 2 of 4 processes die with IntegrityError here."""
+    project = Project.init(tmp_path / "pg", db_url=pg_url)
+    adders = start_adders(str(project.path), tmp_path / "barrier", n_processes=4, n=N_REVIEWERS)
+    errors = [adder.communicate(timeout=300)[1] for adder in adders]
+    assert [adder.returncode for adder in adders] == [0, 0, 0, 0], errors
+    with project.session() as session:
+        keys = session.scalars(select(Reviewer.name_key)).all()
+        assert sorted(keys) == sorted(f"reviewer {i}" for i in range(N_REVIEWERS))
+        assert session.scalar(select(func.count(AuditEntry.id)).where(AuditEntry.action == "add_reviewer")) \
+            == N_REVIEWERS
+
+
+def test_postgres_project_from_before_reviewer_keys_is_upgraded(tmp_path, pg_url):
+    """An old PostgreSQL database (reviewers without name_key) gets the column, keys and unique index."""
+    engine = make_engine(pg_url)
+    Base.metadata.create_all(engine)
+    with engine.begin() as connection:
+        connection.execute(text(f"DROP INDEX {REVIEWER_KEY_INDEX}"))
+        connection.execute(text("ALTER TABLE reviewers DROP COLUMN name_key"))
+        connection.execute(text("INSERT INTO reviewers (name, role, created_at) VALUES "
+                                "('Ann', 'reviewer', now()), ('ann', 'reviewer', now())"))
+    engine.dispose()
+    folder = tmp_path / "old"
+    folder.mkdir()
+    (folder / "project.yaml").write_text(f"db_url: {pg_url}\nprotocol: null\n", encoding="utf-8")
+    project = Project.open(folder)
+    with project.session() as session:
+        assert dict(session.execute(select(Reviewer.name, Reviewer.name_key)).all()) == {"Ann": "ann", "ann": None}
+        assert ensure_reviewer(session, "ANN").name == "Ann"
+        assert "uq_reviewers_name_key" in {i["name"] for i in inspect(session.connection()).get_indexes("reviewers")}

@@ -10,6 +10,7 @@ import streamlit as st
 
 from screening.app.context import Context
 from screening.app.safe_text import md_escape
+from screening.app.tables import show_table
 from screening.prisma.checks import check_flow
 from screening.prisma.counts import prisma_flow
 from screening.prisma.diagram import render_flow
@@ -53,5 +54,5 @@ def prisma_section(ctx: Context) -> None:
 
 def _fields_table(fields: dict) -> None:
     with st.expander("Counts (PRISMA2020 field names)"):
-        st.dataframe(pd.DataFrame({"field": list(fields), "value": [str(v) for v in fields.values()]}),
+        show_table(pd.DataFrame({"field": list(fields), "value": [str(v) for v in fields.values()]}),
                      hide_index=True, width="content")

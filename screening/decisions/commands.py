@@ -49,12 +49,12 @@ def decide(
     """Record one decision (a changed decision is a new, audited row)."""
     from screening.decisions.lookup import UnknownRecordError, resolve_source_id
     from screening.decisions.record import DecisionError, record_decision
-    from screening.decisions.reviewers import ensure_reviewer
+    from screening.decisions.reviewers import ReviewerError, ensure_reviewer
 
     project = open_project(directory)
     protocol = project.load_protocol()
-    with reported_errors(DecisionError, UnknownRecordError), project.session() as session:
-        ensure_reviewer(session, reviewer, actor=reviewer)
+    with reported_errors(DecisionError, UnknownRecordError, ReviewerError), project.session() as session:
+        reviewer = ensure_reviewer(session, reviewer, actor=reviewer).name  # "ann" decides as "Ann"
         record_id = resolve_source_id(session, source_id)
         record_decision(session, reviewer=reviewer, record_id=record_id, decision=decision, stage=stage,
                         reasons=reason or [], note=note,
@@ -65,30 +65,43 @@ def decide(
 def import_decisions_command(
     directory: Annotated[Path, typer.Argument(help="Project folder.")],
     file: Annotated[Path, typer.Argument(help="CSV with record_id, reviewer, decision[, stage, reason, note].")],
+    replace: Annotated[bool, typer.Option(
+        "--replace", help="Replace reviewers' current decisions that the file contradicts (audited).")] = False,
 ) -> None:
-    """Import decisions made in another tool; the whole file or nothing."""
+    """Import decisions made in another tool; the whole file or nothing.
+
+    Reports rows added, unchanged, changed (other reasons or note) and conflicting (a different current
+    decision); conflicting rows refuse the file unless --replace.
+    """
     from screening.decisions.import_decisions import DecisionImportError, import_decisions
 
     project = open_project(directory)
     protocol = project.load_protocol()
     with reported_errors(DecisionImportError, FileNotFoundError):
-        summary = import_decisions(project, file,
+        summary = import_decisions(project, file, replace=replace,
                                    allowed_reasons=protocol.reason_codes if protocol and protocol.reason_codes
                                    else None)
-    typer.echo(f"{file.name}: {summary.rows} rows, {summary.added} decisions added, {summary.unchanged} unchanged")
+    typer.echo(summary.describe(file.name))
 
 
 def export(
     directory: Annotated[Path, typer.Argument(help="Project folder.")],
-    out: Annotated[Path, typer.Option(help="File to write.")],
-    fmt: Annotated[str, typer.Option("--format", help="csv, ris or asreview.")] = "csv",
+    out: Annotated[Path, typer.Option(help="File to write (its folder must exist).")],
+    fmt: Annotated[str, typer.Option("--format", help="csv, xlsx, ris or asreview.")] = "csv",
 ) -> None:
-    """Export records with each reviewer's and the final decision."""
+    """Export records with each reviewer's and the final decision.
+
+    csv and xlsx: every record, removed duplicates included (duplicate_of), with reviewers' decisions,
+    reasons and notes and the consensus. ris and asreview: one entry per work, removed duplicates listed
+    on the kept record.
+    """
     from screening.decisions.export import export_project
 
     with reported_errors(ValueError):
-        n = export_project(open_project(directory), fmt, out)
-    typer.echo(f"wrote {n} records to {out}")
+        summary = export_project(open_project(directory), fmt, out)
+    listed = (f" ({summary.duplicates_listed} removed duplicates listed on their kept records)"
+              if summary.duplicates_listed else "")
+    typer.echo(f"wrote {summary.records} records to {out}{listed}")
 
 
 def add_reviewer_command(

@@ -1,75 +1,142 @@
-"""Exporting records with every reviewer's and the final decision (CSV, RIS, ASReview CSV)."""
+"""Exporting records with every reviewer's and the final decision (CSV, XLSX, RIS, ASReview CSV).
+
+CSV and XLSX hold every record, removed duplicates included (``duplicate_of`` names the kept record),
+with each reviewer's decision, reasons and note, and the consensus (decision, reasons, note, who) per
+stage. RIS and ASReview hold one entry per work: removed duplicates are not separate entries, their
+source ids are listed on the kept record (``duplicate_ids``; in RIS a note). The RIS file reads back
+with ``screening import`` to the same titles, DOIs, PMIDs and source ids. Spreadsheet formats go through
+screening.spreadsheet (formula neutralisation); every file is written atomically.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 import rispy
 
-from screening.decisions.queries import current_decisions, record_status
+from screening.decisions.queries import current_decisions, latest_consensus, record_status
+from screening.output_files import check_output_path, write_atomically
+from screening.spreadsheet import csv_bytes, xlsx_bytes
 from screening.store.project import Project
 from screening.store.records_table import records_frame
 from screening.store.schema import STAGES
 
-FORMATS = ("csv", "ris", "asreview")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+FORMATS = ("csv", "xlsx", "ris", "asreview")
+DUPLICATES_NOTE = "duplicates removed (source ids): "
 
 
-def neutralise_formula(value: object) -> object:
-    """Prefix a quote to text a spreadsheet would run as a formula (OWASP CSV injection)."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
+@dataclass(frozen=True)
+class ExportSummary:
+    records: int  # rows (CSV, XLSX) or works (RIS, ASReview) written
+    duplicates_listed: int  # removed duplicates listed on their kept record instead of written as works
+
+
+class _RisWriter(rispy.RisWriter):
+    """rispy's writer without its "1." line before each record, which is not RIS (no importer reads it)."""
+
+    def set_header(self, count: int) -> str:
+        return ""
+
+
+def _unique_column(table: pd.DataFrame, name: str) -> str:
+    """A reviewer named e.g. "final" must not overwrite the final decision column: mark theirs."""
+    return name if name not in table.columns else f"{name} (reviewer)"
 
 
 def decision_table(project: Project) -> pd.DataFrame:
-    """All records (duplicates included) with duplicate_of as a source id, final and per-reviewer decisions."""
+    """All records (duplicates included), one row each, with per-reviewer and consensus columns per stage.
+
+    ``record_id`` is the source id (what other tools and `import-decisions` use); ``duplicate_of`` is the
+    source id of the kept record; ``duplicate_ids`` lists, on a kept record, its removed duplicates.
+    """
     records = records_frame(project, include_duplicates=True)
     source_by_id = dict(zip(records["id"], records["source_id"], strict=True))
     table = records[["id", "source_id", "title", "abstract", "authors", "year", "journal", "doi", "pmid",
-                     "keywords", "label_included"]].copy()
-    table["duplicate_of"] = records["duplicate_of"].map(lambda v: source_by_id.get(v, "") if pd.notna(v) else "")
+                     "keywords", "label_included"]].rename(columns={"source_id": "record_id"})
+    kept_of = records["duplicate_of"]
+    table["duplicate_of"] = kept_of.map(lambda v: source_by_id.get(v, "") if pd.notna(v) else "")
+    duplicates = records.loc[kept_of.notna()].groupby("duplicate_of")["source_id"].agg("; ".join)
+    table["duplicate_ids"] = table["id"].map(duplicates).fillna("")
     for stage in STAGES:
-        finals = record_status(project, stage).set_index("record_id")["final"]
-        table[f"final_{stage}"] = table["id"].map(finals).fillna("")
-        decisions = current_decisions(project, stage)
-        for reviewer, rows in decisions.groupby("reviewer"):
-            table[f"{reviewer}_{stage}"] = table["id"].map(rows.set_index("record_id")["decision"]).fillna("")
-            reasons = rows.set_index("record_id")["reasons"]
-            table[f"{reviewer}_{stage}_reasons"] = table["id"].map(reasons).fillna("")
+        table[f"final_{stage}"] = table["id"].map(record_status(project, stage).set_index("record_id")["final"])
+        consensus = latest_consensus(project, stage).set_index("record_id")
+        for field, suffix in (("decision", ""), ("reasons", "_reasons"), ("note", "_note"),
+                              ("recorded_by", "_by")):
+            table[f"consensus_{stage}{suffix}"] = table["id"].map(consensus[field])
+        for reviewer, rows in current_decisions(project, stage).groupby("reviewer"):
+            rows = rows.set_index("record_id")
+            for field, suffix in (("decision", ""), ("reasons", "_reasons"), ("note", "_note")):
+                table[_unique_column(table, f"{reviewer}_{stage}{suffix}")] = table["id"].map(rows[field])
+    decided = [c for c in table.columns if c not in ("id", "year", "label_included")]
+    table[decided] = table[decided].astype(object).where(table[decided].notna(), "")
     return table.drop(columns=["id"])
 
 
-def _final(row: pd.Series) -> str:
+def _works(table: pd.DataFrame) -> pd.DataFrame:
+    """One row per work: removed duplicates are dropped (their ids are on the kept record)."""
+    return table[table["duplicate_of"] == ""]
+
+
+def _final(row: dict) -> str:
+    """The decision at the furthest stage that has one."""
     return row["final_full_text"] or row["final_title_abstract"]
 
 
-def export_project(project: Project, fmt: str, out: str | Path) -> int:
-    """Write the export file; returns the number of records written."""
+def _one_line(value: object) -> str:
+    """RIS values are one line each: a line break could start what reads as a new tag."""
+    return " ".join(str(value).split()) if isinstance(value, str) else ""
+
+
+def _ris_entry(row: dict) -> dict:
+    entry: dict = {"type_of_reference": "JOUR", "id": _one_line(row["record_id"]), "title": _one_line(row["title"]),
+                   "authors": [a for a in _one_line(row["authors"]).split("; ") if a],
+                   "secondary_title": _one_line(row["journal"]), "doi": _one_line(row["doi"]),
+                   "keywords": [k for k in _one_line(row["keywords"]).split("; ") if k],
+                   "abstract": _one_line(row["abstract"]),
+                   "notes": [f"screening decision: {_final(row) or 'undecided'}"]}
+    if pd.notna(row["year"]):
+        entry["year"] = str(row["year"])
+    if _one_line(row["pmid"]):  # the importer reads AN as a PMID when the database is PubMed
+        entry["accession_number"] = _one_line(row["pmid"])
+        entry["name_of_database"] = "PubMed"
+    if row["duplicate_ids"]:
+        entry["notes"].append(DUPLICATES_NOTE + _one_line(row["duplicate_ids"]))
+    return {key: value for key, value in entry.items() if value not in ("", [])}
+
+
+def _asreview(works: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame({
+        "record_id": works["record_id"], "title": works["title"], "abstract": works["abstract"],
+        "authors": works["authors"], "year": works["year"], "doi": works["doi"], "pmid": works["pmid"],
+        "keywords": works["keywords"],
+        "included": works["final_full_text"].where(works["final_full_text"] != "", works["final_title_abstract"])
+        .map({"include": 1, "exclude": 0}).astype("Int64"),
+        "duplicate_ids": works["duplicate_ids"],
+    })
+
+
+def export_bytes(project: Project, fmt: str) -> tuple[bytes, ExportSummary]:
+    """The export file's content and what it holds."""
     if fmt not in FORMATS:
         raise ValueError(f"format must be one of {', '.join(FORMATS)}, got '{fmt}'")
     table = decision_table(project)
-    out = Path(out)
+    works = _works(table)
+    listed = len(table) - len(works)
     if fmt == "csv":
-        table.map(neutralise_formula).to_csv(out, index=False)
-    elif fmt == "asreview":
-        asreview = pd.DataFrame({
-            "record_id": table["source_id"], "title": table["title"], "abstract": table["abstract"],
-            "authors": table["authors"], "year": table["year"], "doi": table["doi"],
-            "included": table.apply(_final, axis=1).map({"include": 1, "exclude": 0}).astype("Int64"),
-        })
-        asreview.map(neutralise_formula).to_csv(out, index=False)
-    else:
-        entries = []
-        for row in table.to_dict("records"):
-            entry = {"type_of_reference": "JOUR", "id": row["source_id"], "title": row["title"] or "",
-                     "abstract": row["abstract"] or "", "authors": (row["authors"] or "").split("; "),
-                     "doi": row["doi"] or "", "journal_name": row["journal"] or "",
-                     "keywords": [k for k in (row["keywords"] or "").split("; ") if k],
-                     "notes": [f"screening decision: {_final(row) or 'undecided'}"]}
-            if pd.notna(row["year"]):
-                entry["year"] = str(row["year"])
-            entries.append({k: v for k, v in entry.items() if v not in ("", [], [""])})
-        out.write_text(rispy.dumps(entries), encoding="utf-8")
-    return len(table)
+        return csv_bytes(table), ExportSummary(len(table), 0)
+    if fmt == "xlsx":
+        return xlsx_bytes(table), ExportSummary(len(table), 0)
+    if fmt == "asreview":
+        return csv_bytes(_asreview(works)), ExportSummary(len(works), listed)
+    text = rispy.dumps([_ris_entry(row) for row in works.to_dict("records")], implementation=_RisWriter)
+    return text.encode("utf-8"), ExportSummary(len(works), listed)
+
+
+def export_project(project: Project, fmt: str, out: str | Path) -> ExportSummary:
+    """Write the export file (checked path, atomic write); raises ValueError with a clear message."""
+    check_output_path(out)  # before the work: a bad path fails at once
+    data, summary = export_bytes(project, fmt)
+    write_atomically(out, data)
+    return summary

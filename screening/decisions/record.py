@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from screening.decisions.reviewers import get_reviewer
 from screening.store.audit import audit
-from screening.store.schema import DECISIONS, STAGES, Consensus, Decision, Record
+from screening.store.schema import DECISIONS, STAGES, Consensus, Decision, Record, Reviewer
 
 RETRACTED = "retracted"  # appended by "undo": the reviewer has no current decision on the record
 
@@ -63,8 +63,13 @@ def _as_dict(row: Decision | Consensus | None) -> dict | None:
 
 def record_decision(session: Session, *, reviewer: str, record_id: int, decision: str,
                     stage: str = "title_abstract", reasons: Sequence[str] = (), note: str | None = None,
-                    allowed_reasons: Sequence[str] | None = None) -> Decision:
-    """Append a reviewer's decision; a changed mind is a new row, and the audit log keeps old -> new."""
+                    allowed_reasons: Sequence[str] | None = None, actor: str | None = None,
+                    action: str | None = None) -> Decision:
+    """Append a reviewer's decision; a changed mind is a new row, and the audit log keeps old -> new.
+
+    ``actor`` and ``action`` name who made the change and how when it is not the reviewer deciding
+    (an imported file replacing a decision is audited as the importer's ``replace_decision``).
+    """
     _check(stage, decision, reasons, allowed_reasons)
     _screenable(session, record_id)
     who = get_reviewer(session, reviewer)
@@ -73,8 +78,9 @@ def record_decision(session: Session, *, reviewer: str, record_id: int, decision
                    reasons=",".join(reasons) or None, note=(note or "").strip() or None)
     session.add(row)
     session.flush()
-    action = "decide" if previous is None or previous.decision == RETRACTED else "change_decision"
-    audit(session, reviewer, action, "decisions", row.id, _as_dict(previous), _as_dict(row))
+    default_action = "decide" if previous is None or previous.decision == RETRACTED else "change_decision"
+    audit(session, actor or who.name, action or default_action, "decisions", row.id, _as_dict(previous),
+          _as_dict(row))
     return row
 
 
@@ -88,7 +94,7 @@ def retract_decision(session: Session, *, reviewer: str, record_id: int,
     row = Decision(record_id=record_id, reviewer_id=who.id, stage=stage, decision=RETRACTED)
     session.add(row)
     session.flush()
-    audit(session, reviewer, "undo_decision", "decisions", row.id, _as_dict(previous), _as_dict(row))
+    audit(session, who.name, "undo_decision", "decisions", row.id, _as_dict(previous), _as_dict(row))
     return row
 
 
@@ -105,24 +111,48 @@ def last_decision(session: Session, reviewer: str, stage: str) -> Decision | Non
     return None
 
 
-def record_consensus(session: Session, *, record_id: int, stage: str, decision: str, recorded_by: str,
-                     reasons: Sequence[str] = (), note: str | None = None,
-                     allowed_reasons: Sequence[str] | None = None) -> Consensus:
-    """Record the agreed decision on a contested record, with who recorded it and the discussion note."""
-    if decision == "maybe":
-        raise DecisionError("a consensus decision must be include or exclude")
-    _check(stage, decision, reasons, allowed_reasons)
-    _screenable(session, record_id)
-    who = get_reviewer(session, recorded_by)
-    if who.role not in ("lead", "advisor"):
-        raise DecisionError(f"'{recorded_by}' is a {who.role}; only a lead or advisor records consensus")
-    previous = session.scalars(
+class ConsensusExistsError(DecisionError):
+    """A record already has a consensus at this stage; replacing it must be asked for explicitly."""
+
+    def __init__(self, source_id: str, stage: str, existing: Consensus, recorded_by: str) -> None:
+        self.existing = existing
+        self.recorded_by = recorded_by
+        reasons = f" ({existing.reasons})" if existing.reasons else ""
+        super().__init__(f"record '{source_id}' already has a consensus at {stage}: {existing.decision}{reasons}, "
+                         f"recorded by {recorded_by} at {existing.created_at:%Y-%m-%d %H:%M} UTC; "
+                         "replace it explicitly to change it")
+
+
+def current_consensus(session: Session, record_id: int, stage: str) -> Consensus | None:
+    """The newest consensus row of a record at a stage (the one in force), or None."""
+    return session.scalars(
         select(Consensus).where(Consensus.record_id == record_id, Consensus.stage == stage)
         .order_by(Consensus.id.desc()).limit(1)
     ).one_or_none()
+
+
+def record_consensus(session: Session, *, record_id: int, stage: str, decision: str, recorded_by: str,
+                     reasons: Sequence[str] = (), note: str | None = None,
+                     allowed_reasons: Sequence[str] | None = None, replace: bool = False) -> Consensus:
+    """Record the agreed decision on a contested record, with who recorded it and the discussion note.
+
+    A second consensus on the same record and stage raises ConsensusExistsError unless ``replace``;
+    a replacement is a new row (the first stays) audited as ``replace_consensus`` old -> new.
+    """
+    if decision == "maybe":
+        raise DecisionError("a consensus decision must be include or exclude")
+    _check(stage, decision, reasons, allowed_reasons)
+    record = _screenable(session, record_id)
+    who = get_reviewer(session, recorded_by)
+    if who.role not in ("lead", "advisor"):
+        raise DecisionError(f"'{recorded_by}' is a {who.role}; only a lead or advisor records consensus")
+    previous = current_consensus(session, record_id, stage)
+    if previous is not None and not replace:
+        raise ConsensusExistsError(record.source_id, stage, previous, session.get(Reviewer, previous.recorded_by).name)
     row = Consensus(record_id=record_id, stage=stage, decision=decision, reasons=",".join(reasons) or None,
                     note=(note or "").strip() or None, recorded_by=who.id)
     session.add(row)
     session.flush()
-    audit(session, recorded_by, "consensus", "consensus", row.id, _as_dict(previous), _as_dict(row))
+    audit(session, who.name, "consensus" if previous is None else "replace_consensus", "consensus", row.id,
+          _as_dict(previous), _as_dict(row))
     return row

@@ -1,4 +1,8 @@
-"""Reviewers of a project, their roles and (optional) passwords hashed with scrypt."""
+"""Reviewers of a project, their roles and (optional) passwords hashed with scrypt.
+
+A reviewer is identified by the key of their name (screening/store/identity.py): "Ann" and "ann" are
+one reviewer, shown as first added.
+"""
 
 from __future__ import annotations
 
@@ -7,14 +11,19 @@ import hashlib
 import hmac
 import secrets
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from screening.store.audit import audit
-from screening.store.schema import ROLES, Reviewer
+from screening.store.identity import display_name, reviewer_key
+from screening.store.schema import REVIEWER_NAME_MAX, ROLES, Reviewer, utcnow
 
 # scrypt parameters (RFC 7914 / OWASP interactive-login guidance): N=2**14, r=8, p=1.
 _SCRYPT_N, _SCRYPT_R, _SCRYPT_P = 2**14, 8, 1
+
+
+_UPSERT_INSERT = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
 
 class ReviewerError(ValueError):
@@ -45,7 +54,15 @@ def verify_password(password: str, stored: str | None) -> bool:
 
 
 def find_reviewer(session: Session, name: str) -> Reviewer | None:
-    return session.scalars(select(Reviewer).where(Reviewer.name == name)).one_or_none()
+    """The reviewer this name identifies: same key (case, width and spacing ignored).
+
+    An exact name match wins, so that the later of two reviewers of an old project whose names differ
+    only in case (see screening/store/migrate.py) can still be reached under its own name.
+    """
+    shown = display_name(name)
+    rows = session.scalars(select(Reviewer).where(
+        or_(Reviewer.name == shown, Reviewer.name_key == reviewer_key(shown)))).all()
+    return next((r for r in rows if r.name == shown), rows[0] if rows else None)
 
 
 def get_reviewer(session: Session, name: str) -> Reviewer:
@@ -55,25 +72,65 @@ def get_reviewer(session: Session, name: str) -> Reviewer:
     return reviewer
 
 
+def _checked_name(name: str) -> str:
+    shown = display_name(name)
+    if not shown:
+        raise ReviewerError("reviewer name must not be empty")
+    if max(len(shown), len(reviewer_key(shown))) > REVIEWER_NAME_MAX:
+        raise ReviewerError(f"reviewer name '{shown[:40]}...' is longer than {REVIEWER_NAME_MAX} characters")
+    return shown
+
+
+def _insert_reviewer(session: Session, name: str, role: str, password_hash: str | None) -> Reviewer | None:
+    """INSERT ... ON CONFLICT DO NOTHING: the new reviewer, or None when the name's key already exists.
+
+    Why not read, then insert: two processes adding the same name both read "absent" and the second
+    insert dies with IntegrityError (PostgreSQL). ON CONFLICT waits for the other transaction and then
+    does nothing, on SQLite and PostgreSQL alike.
+    """
+    dialect = session.get_bind().dialect.name
+    if dialect not in _UPSERT_INSERT:
+        raise ReviewerError(f"adding reviewers is supported on SQLite and PostgreSQL, not {dialect}")
+    statement = (_UPSERT_INSERT[dialect](Reviewer)
+                 .values(name=name, name_key=reviewer_key(name), role=role, password_hash=password_hash,
+                         created_at=utcnow())
+                 .on_conflict_do_nothing().returning(Reviewer.id))
+    reviewer_id = session.execute(statement).scalar_one_or_none()
+    return None if reviewer_id is None else session.get(Reviewer, reviewer_id)
+
+
+def _already_exists(name: str, existing: Reviewer | None) -> ReviewerError:
+    same = f" as '{existing.name}'" if existing is not None and existing.name != name else ""
+    return ReviewerError(f"reviewer '{name}' already exists{same}")
+
+
 def add_reviewer(session: Session, name: str, role: str = "reviewer", password: str | None = None,
                  actor: str = "system") -> Reviewer:
-    name = name.strip()
-    if not name:
-        raise ReviewerError("reviewer name must not be empty")
+    name = _checked_name(name)
     if role not in ROLES:
         raise ReviewerError(f"role must be one of {', '.join(ROLES)}, got '{role}'")
-    if find_reviewer(session, name) is not None:
-        raise ReviewerError(f"reviewer '{name}' already exists")
-    reviewer = Reviewer(name=name, role=role, password_hash=hash_password(password) if password else None)
-    session.add(reviewer)
-    session.flush()
+    if (existing := find_reviewer(session, name)) is not None:
+        raise _already_exists(name, existing)
+    reviewer = _insert_reviewer(session, name, role, hash_password(password) if password else None)
+    if reviewer is None:  # added by another process since the check above
+        raise _already_exists(name, find_reviewer(session, name))
     audit(session, actor, "add_reviewer", "reviewers", reviewer.id, None, {"name": name, "role": role})
     return reviewer
 
 
 def ensure_reviewer(session: Session, name: str, actor: str = "system") -> Reviewer:
-    """The named reviewer, created with the plain reviewer role if new (CLI and imported decisions)."""
-    return find_reviewer(session, name) or add_reviewer(session, name, actor=actor)
+    """The named reviewer, created with the plain reviewer role if new (CLI and imported decisions).
+
+    Race-free: when another process creates the same reviewer at the same moment, both get that one.
+    """
+    if (existing := find_reviewer(session, name)) is not None:
+        return existing
+    name = _checked_name(name)
+    reviewer = _insert_reviewer(session, name, "reviewer", None)
+    if reviewer is None:
+        return get_reviewer(session, name)
+    audit(session, actor, "add_reviewer", "reviewers", reviewer.id, None, {"name": name, "role": "reviewer"})
+    return reviewer
 
 
 def set_password(session: Session, name: str, password: str, actor: str) -> Reviewer:

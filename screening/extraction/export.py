@@ -8,15 +8,16 @@ involvement in the reference protocol).
 from __future__ import annotations
 
 from pathlib import Path
+from typing import BinaryIO
 
 import pandas as pd
 
 from screening.appraisal.results import appraisal_results
 from screening.appraisal.scores import included_at_full_text
-from screening.decisions.export import neutralise_formula
 from screening.extraction.form import extraction_form, field_score
 from screening.extraction.store import all_extractions
 from screening.protocol.schema import Protocol
+from screening.spreadsheet import csv_bytes, xlsx_bytes
 from screening.store.project import Project
 from screening.store.records_table import records_frame
 
@@ -60,13 +61,13 @@ def _cell(value: object) -> object:
     return "; ".join(map(str, value)) if isinstance(value, list) else value
 
 
-def export_included(table: pd.DataFrame, fmt: str, out: str | Path) -> int:
+def export_included(table: pd.DataFrame, fmt: str, out: str | Path | BinaryIO) -> int:
     """Write the table as CSV or XLSX (cells a spreadsheet would run as formulas are neutralised)."""
     if fmt not in EXPORT_FORMATS:
         raise ValueError(f"format must be one of {', '.join(EXPORT_FORMATS)}, got '{fmt}'")
-    safe = table.map(neutralise_formula)
-    if fmt == "csv":
-        safe.to_csv(out, index=False)
+    data = csv_bytes(table) if fmt == "csv" else xlsx_bytes(table, sheet_name="included studies")
+    if isinstance(out, str | Path):
+        Path(out).write_bytes(data)
     else:
-        safe.to_excel(out, index=False, sheet_name="included studies")
-    return len(safe)
+        out.write(data)
+    return len(table)

@@ -17,19 +17,24 @@ def rank_command(
     directory: Annotated[Path, typer.Argument(help="Project folder.")],
     encoder: Annotated[str, typer.Option(
         help="Encoder model card (minilm, static, tfidf) or auto: MiniLM up to 2,000 records, else static.")] = "auto",
-    out: Annotated[Path, typer.Option(help="CSV file to write.")] = Path("ranking.csv"),
+    out: Annotated[Path, typer.Option(help="CSV file to write (its folder must exist).")] = Path("ranking.csv"),
     viewer: Annotated[str | None, typer.Option("--as", help=AS_HELP)] = None,
 ) -> None:
     """Rank the project's records (protocol + current title/abstract decisions); best first."""
     from screening.decisions.reviewers import ReviewerError
+    from screening.output_files import OutputPathError, check_output_path, write_atomically
     from screening.protocol.errors import ProtocolError
     from screening.rank.api import encoder_for, rank_project
     from screening.rank.model_cards import ModelCardError
+    from screening.spreadsheet import csv_bytes
 
     project = open_project(directory)
+    with reported_errors(OutputPathError):
+        check_output_path(out)  # before ranking, which can take minutes
     with reported_errors(ModelCardError, ProtocolError, ReviewerError):
         ranking = rank_project(project, encoder=encoder, viewer=viewer)
-    ranking.drop(columns=["record_id"]).to_csv(out, index=False)
+    with reported_errors(OutputPathError):
+        write_atomically(out, csv_bytes(ranking.drop(columns=["record_id"])))
     typer.echo(f"{out}: {len(ranking)} records ranked with {encoder_for(encoder, len(ranking))}")
 
 

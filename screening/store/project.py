@@ -13,6 +13,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 from screening.store import review_schema  # noqa: F401  (registers the later stages' tables with Base)
+from screening.store.migrate import upgrade
 from screening.store.schema import Base
 
 PROJECT_FILE = "project.yaml"
@@ -93,6 +94,7 @@ class Project:
             url = f"sqlite:///{(path / url.removeprefix('sqlite:///')).resolve()}"
         engine = make_engine(url)
         Base.metadata.create_all(engine)
+        upgrade(engine)  # a project created by an older version gets the columns added since
         return cls(path=path, db_url=url, protocol_file=settings.get("protocol"), engine=engine)
 
     @property

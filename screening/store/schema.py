@@ -23,6 +23,8 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 STAGES = ("title_abstract", "full_text")
 DECISIONS = ("include", "exclude", "maybe")
 ROLES = ("reviewer", "lead", "advisor")
+REVIEWER_NAME_MAX = 128
+REVIEWER_KEY_INDEX = "uq_reviewers_name_key"
 
 
 def utcnow() -> datetime:
@@ -88,12 +90,20 @@ class DedupSplit(Base):
 
 
 class Reviewer(Base):
+    """A reviewer; ``name`` is shown as typed, ``name_key`` (see reviewer_key) is the identity.
+
+    ``name_key`` is NULL only for a reviewer of a project created before identities were case-insensitive
+    whose name collided with an earlier reviewer's (see screening/store/migrate.py).
+    """
+
     __tablename__ = "reviewers"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(128), unique=True)
+    name_key: Mapped[str | None] = mapped_column(String(REVIEWER_NAME_MAX))
     role: Mapped[str] = mapped_column(String(16), default="reviewer")
     password_hash: Mapped[str | None] = mapped_column(String(512))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    __table_args__ = (Index(REVIEWER_KEY_INDEX, "name_key", unique=True),)
 
 
 class Decision(Base):
@@ -134,6 +144,24 @@ class Assignment(Base):
     reviewer_id: Mapped[int] = mapped_column(ForeignKey("reviewers.id"))
     stage: Mapped[str] = mapped_column(String(16))
     __table_args__ = (UniqueConstraint("record_id", "reviewer_id", "stage", name="uq_assignment"),)
+
+
+class ProtocolVersion(Base):
+    """Every text the project's protocol file has had (append-only), so an edit can be seen and undone.
+
+    origin: ``found`` (the file as it was before the first tracked edit, or after an edit made outside
+    the app), ``edit`` (saved on the Project page), ``restore`` (an earlier version saved again).
+    """
+
+    __tablename__ = "protocol_versions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    file_name: Mapped[str] = mapped_column(String(512))
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    origin: Mapped[str] = mapped_column(String(16))
+    saved_by: Mapped[str] = mapped_column(String(128))
+    saved_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    restored_from: Mapped[int | None] = mapped_column(ForeignKey("protocol_versions.id"))
 
 
 class AuditEntry(Base):

@@ -17,6 +17,7 @@ from screening.app.components import load_record, record_card
 from screening.app.context import Context
 from screening.app.fulltext_panel import show_full_text
 from screening.app.safe_text import md_escape
+from screening.app.tables import show_table
 from screening.decisions.queries import record_status
 from screening.decisions.reviewers import list_reviewers
 from screening.fulltext.candidates import full_text_candidates
@@ -59,7 +60,7 @@ def _lead_section(ctx: Context) -> None:
         rows = [{"record_id": r, "advisors": ", ".join(names),
                  "views": ", ".join(f"{v.advisor}: {v.view}" for v in views[views["record_id"] == r].itertuples())}
                 for r, names in table.items()]
-        st.dataframe(rows, hide_index=True, width="stretch")
+        show_table(rows, hide_index=True, width="stretch")
 
 
 def _save_view(ctx: Context, record_id: int) -> None:

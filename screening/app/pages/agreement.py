@@ -11,6 +11,7 @@ import streamlit as st
 
 from screening.app import ranking
 from screening.app.context import Context
+from screening.app.tables import show_table
 from screening.decisions.queries import current_decisions
 from screening.measures.agreement import (
     PairAgreement,
@@ -59,10 +60,10 @@ def render(ctx: Context) -> None:
     st.subheader("Reviewer pairs")
     pairs = pairwise_agreement(decisions)
     if pairs:
-        st.dataframe(pair_rows(pairs), hide_index=True, width="stretch", key="pairs_table")
+        show_table(pair_rows(pairs), hide_index=True, width="stretch", key="pairs_table")
         for pair in pairs:
             with st.expander(f"Confusion table: {' × '.join(pair.reviewers)}"):
-                st.dataframe(_confusion(pair), width="content")
+                show_table(_confusion(pair), width="content")
     else:
         st.info("No two reviewers have decided the same record yet.")
 
@@ -80,4 +81,4 @@ def render(ctx: Context) -> None:
     versus = model_agreement(decisions, predictions)
     st.caption("The model's include prediction at its current threshold, trained on the labels you may see "
                "(so it partly agrees by construction on records it was trained on).")
-    st.dataframe(pair_rows(versus), hide_index=True, width="stretch", key="model_table")
+    show_table(pair_rows(versus), hide_index=True, width="stretch", key="model_table")

@@ -8,6 +8,7 @@ import streamlit as st
 from screening.app.components import load_record
 from screening.app.context import Context
 from screening.app.safe_text import md_escape
+from screening.app.tables import show_table
 from screening.appraisal.agreement import agreement_frame, appraisal_agreement
 from screening.appraisal.checklist import AppraisalError, active_checklist
 from screening.appraisal.results import appraisal_results
@@ -70,11 +71,11 @@ def _form(ctx: Context, checklist: Checklist, record_id: int) -> None:
 def _lead_view(ctx: Context, checklist: Checklist) -> None:
     results = appraisal_results(ctx.project, checklist)
     st.subheader("Results")
-    st.dataframe(results, hide_index=True, width="stretch")
+    show_table(results, hide_index=True, width="stretch")
     pairs = appraisal_agreement(ctx.project, checklist)
     if pairs:
         st.caption("Agreement between appraisers on the item scores (weighted Cohen's κ, scikit-learn)")
-        st.dataframe(agreement_frame(pairs), hide_index=True, width="content")
+        show_table(agreement_frame(pairs), hide_index=True, width="content")
     disputed = results[results["status"] == "needs_consensus"]
     if disputed.empty:
         return

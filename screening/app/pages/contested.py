@@ -10,15 +10,18 @@ import html
 
 import pandas as pd
 import streamlit as st
+from sqlalchemy import select
 
 from screening.advisory.discussion import with_advisory_discussion
 from screening.advisory.participants import consensus_with_participants, record_consensus_with
 from screening.app.advisory_panel import advisory_views_panel, team_names
 from screening.app.components import load_record, record_card
 from screening.app.context import Context
+from screening.app.tables import show_table
 from screening.decisions.queries import conflicts, current_decisions
-from screening.decisions.record import DecisionError
+from screening.decisions.record import ConsensusExistsError, DecisionError
 from screening.decisions.reviewers import ReviewerError
+from screening.store.schema import Record
 
 DECISION_BADGES = {"include": "🟢 include", "exclude": "🔴 exclude", "maybe": "🟡 maybe"}
 
@@ -87,16 +90,67 @@ def _record_consensus(ctx: Context, record_id: int) -> None:
     decision = st.session_state.get(f"consensus_decision_{record_id}")
     reasons = st.session_state.get(f"consensus_reasons_{record_id}", [])
     note = st.session_state.get(f"consensus_note_{record_id}", "")
+    replace = bool(st.session_state.get(f"consensus_replace_{record_id}", False))
     try:
         with ctx.project.session() as session:
             record_consensus_with(session, participants=st.session_state.get(f"consensus_with_{record_id}", []),
                                   record_id=record_id, stage=ctx.stage, decision=decision, recorded_by=ctx.user.name,
-                                  reasons=reasons, note=note,
+                                  reasons=reasons, note=note, replace=replace,
                                   allowed_reasons=ctx.protocol.reason_codes if ctx.protocol else None)
+    except ConsensusExistsError:
+        st.session_state["contested_error"] = (
+            "This record already has a consensus (shown above). Tick \"Replace the existing consensus\" to "
+            "replace it; the first one stays in the history.")
     except (DecisionError, ReviewerError) as exc:
         st.session_state["contested_error"] = str(exc)
     else:
-        st.session_state["contested_flash"] = f"Consensus recorded by {ctx.user.name}: {decision}"
+        verb = "replaced" if replace else "recorded"
+        st.session_state["contested_flash"] = f"Consensus {verb} by {ctx.user.name}: {decision}"
+
+
+def _discussable(ctx: Context, contested: pd.DataFrame, resolved: pd.DataFrame) -> dict[int, str]:
+    """Record id -> label: the contested records (as filtered), then those already resolved by consensus."""
+    labels = dict(zip(contested["record_id"], contested["source_id"], strict=True)) if not contested.empty else {}
+    if resolved.empty:
+        return labels
+    with ctx.project.session() as session:
+        source_ids = dict(session.execute(select(Record.id, Record.source_id)
+                                          .where(Record.id.in_([int(r) for r in resolved["record_id"]]))).all())
+    for row in resolved.itertuples():
+        labels.setdefault(int(row.record_id), f"{source_ids.get(row.record_id, row.record_id)} "
+                                              f"(consensus: {row.decision})")
+    return labels
+
+
+def _existing_consensus(existing: pd.Series) -> None:
+    """The consensus in force, shown before anyone can replace it (every text escaped)."""
+    reasons = html.escape(existing["reasons"]) if isinstance(existing["reasons"], str) else "no reasons"
+    note = html.escape(existing["note"]) if isinstance(existing["note"], str) else "<i>no note</i>"
+    st.html(
+        f'<div style="border:1px solid #e0b000;border-radius:8px;padding:.6rem .8rem">'
+        f"<b>Consensus in force</b>: {DECISION_BADGES.get(existing['decision'], '')} ({reasons})<br>"
+        f"recorded by <b>{html.escape(str(existing['recorded_by']))}</b> on "
+        f"{html.escape(str(existing['created_at'])[:16])} UTC"
+        f'<div style="margin-top:.4rem;font-size:.9rem;color:#444">{note}</div></div>'
+    )
+
+
+def _consensus_form(ctx: Context, record_id: int, existing: pd.Series | None) -> None:
+    if existing is not None:
+        _existing_consensus(existing)
+    with st.form(f"consensus_{record_id}"):
+        st.subheader("Consensus" if existing is None else "Replace the consensus")
+        st.text_area("Discussion note", key=f"consensus_note_{record_id}",
+                     placeholder="What the group agreed and why")
+        st.radio("Decision", ["include", "exclude"], horizontal=True, key=f"consensus_decision_{record_id}")
+        st.multiselect("Reasons", ctx.protocol.reason_codes if ctx.protocol else [],
+                       key=f"consensus_reasons_{record_id}")
+        st.multiselect("Who took part", team_names(ctx), key=f"consensus_with_{record_id}")
+        if existing is not None:
+            st.checkbox("Replace the existing consensus", key=f"consensus_replace_{record_id}",
+                        help="The consensus shown above stays in the history; this one takes its place.")
+        st.form_submit_button("Record consensus" if existing is None else "Replace consensus", type="primary",
+                              on_click=_record_consensus, args=(ctx, record_id))
 
 
 def render(ctx: Context) -> None:
@@ -113,12 +167,13 @@ def render(ctx: Context) -> None:
         st.success("No contested records at this stage.")
     else:
         table = _filters(ctx, table)
-        st.dataframe(table[["source_id", "include", "exclude", "maybe", "reviewers", "reasons"]],
-                     hide_index=True, width="stretch")
-    if not table.empty:
-        labels = dict(zip(table["record_id"], table["source_id"], strict=True))
-        record_id = st.selectbox("Record to discuss", list(labels), format_func=lambda r: labels[r],
-                                 key="contested_record")
+        show_table(table[["source_id", "include", "exclude", "maybe", "reviewers", "reasons"]],
+                   hide_index=True, width="stretch")
+    resolved = consensus_with_participants(ctx.project, ctx.stage)
+    labels = _discussable(ctx, table, resolved)
+    if labels:
+        record_id = st.selectbox("Record to discuss (contested first, then those resolved by consensus)",
+                                 list(labels), format_func=lambda r: labels[r], key="contested_record")
         decisions = current_decisions(ctx.project, ctx.stage, viewer=ctx.user.name)
         decisions = decisions[decisions["record_id"] == record_id]
         main, side = st.columns([3, 2], gap="large")
@@ -130,24 +185,14 @@ def render(ctx: Context) -> None:
         with side:
             st.subheader("Concept definitions")
             _definitions(ctx)
-        with st.form(f"consensus_{record_id}"):
-            st.subheader("Consensus")
-            st.text_area("Discussion note", key=f"consensus_note_{record_id}",
-                         placeholder="What the group agreed and why")
-            st.radio("Decision", ["include", "exclude"], horizontal=True, key=f"consensus_decision_{record_id}")
-            st.multiselect("Reasons", ctx.protocol.reason_codes if ctx.protocol else [],
-                           key=f"consensus_reasons_{record_id}")
-            st.multiselect("Who took part", team_names(ctx), key=f"consensus_with_{record_id}")
-            st.form_submit_button("Record consensus", type="primary", on_click=_record_consensus,
-                                  args=(ctx, record_id))
-    _resolved(ctx)
+        in_force = resolved[resolved["record_id"] == record_id]
+        _consensus_form(ctx, record_id, None if in_force.empty else in_force.iloc[0])
+    _resolved(resolved)
 
 
-def _resolved(ctx: Context) -> None:
-    resolved = consensus_with_participants(ctx.project, ctx.stage)
+def _resolved(resolved: pd.DataFrame) -> None:
     if resolved.empty:
         return
     with st.expander(f"Resolved by consensus ({len(resolved)})"):
-        st.dataframe(resolved[["record_id", "decision", "reasons", "note", "recorded_by", "participants",
-                               "created_at"]],
-                     hide_index=True, width="stretch")
+        show_table(resolved[["record_id", "decision", "reasons", "note", "recorded_by", "participants",
+                             "created_at"]], hide_index=True, width="stretch")

@@ -10,6 +10,7 @@ import streamlit as st
 from screening.app.components import load_record
 from screening.app.context import Context
 from screening.app.safe_text import md_escape
+from screening.app.tables import show_table
 from screening.appraisal.scores import included_at_full_text
 from screening.extraction.export import SORT_COLUMNS, export_included, included_studies
 from screening.extraction.form import ExtractionError, extraction_form
@@ -59,7 +60,7 @@ def _table(ctx: Context) -> None:
     except ExtractionError as error:
         st.info(str(error))
         return
-    st.dataframe(table, hide_index=True, width="stretch")
+    show_table(table, hide_index=True, width="stretch")
     csv, xlsx = io.BytesIO(), io.BytesIO()
     export_included(table, "csv", csv)
     export_included(table, "xlsx", xlsx)

@@ -8,6 +8,7 @@ import streamlit as st
 from screening.app.context import Context
 from screening.app.fulltext_panel import show_full_text
 from screening.app.safe_text import md_escape
+from screening.app.tables import show_table
 from screening.decisions.queries import record_status
 from screening.fulltext.candidates import passed_title_abstract
 from screening.fulltext.matching import attach_matching
@@ -55,7 +56,7 @@ def render(ctx: Context) -> None:
     cols[1].metric("Not retrieved", int(counts.get("not_retrieved", 0)))
     cols[2].metric("Still to find", int(counts.get("missing", 0)))
     table = overview.assign(status=overview["status"].map(STATUS_LABELS))
-    st.dataframe(table[["source_id", "title", "status", "n_pages", "reason", "original_name", "full_text_status"]],
+    show_table(table[["source_id", "title", "status", "n_pages", "reason", "original_name", "full_text_status"]],
                  hide_index=True, width="stretch")
     if ctx.user.is_lead:
         st.subheader("Attach many PDFs")

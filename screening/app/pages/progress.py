@@ -14,11 +14,14 @@ from screening.app import ranking
 from screening.app.context import STAGE_LABELS, Context
 from screening.app.prisma_view import prisma_section
 from screening.app.progress_estimates import live_stopping_status, screening_order
+from screening.app.tables import show_table
 from screening.decisions.export import export_project
 from screening.decisions.status import project_status
 from screening.store.settings import blind_mode
 
 EXPORTS = {"csv": ("CSV (all decisions)", "text/csv", "csv"),
+           "xlsx": ("Excel (all decisions)", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    "xlsx"),
            "ris": ("RIS", "application/x-research-info-systems", "ris"),
            "asreview": ("ASReview CSV", "text/csv", "csv")}
 
@@ -65,8 +68,8 @@ def render(ctx: Context) -> None:
     if ctx.user.can_resolve or not blind:
         stage = status["stages"][ctx.stage]
         st.caption(f"Conflicts open: {stage['conflicts']} · awaiting more decisions: {stage['in_progress']}")
-        st.dataframe(pd.Series(stage["by_reviewer"], name="decisions").rename_axis("reviewer").reset_index(),
-                     hide_index=True, width="content")
+        show_table(pd.Series(stage["by_reviewer"], name="decisions").rename_axis("reviewer").reset_index(),
+                   hide_index=True, width="content")
     if ctx.user.is_lead:
         st.subheader("Export")
         cols = st.columns(len(EXPORTS))

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import streamlit as st
 
 from screening.app.context import Context
 from screening.app.manual_record_form import manual_record_form
+from screening.app.tables import show_table
 from screening.dedup.service import current_report, list_groups, run_dedup, undo_group
 from screening.protocol.errors import ProtocolError
+from screening.protocol.load import MARKDOWN_SUFFIXES
+from screening.protocol.versions import current_protocol_hash, protocol_versions, restore_protocol, save_protocol
 from screening.records.errors import ImportFormatError
 from screening.records.service import import_file
 from screening.store.records_table import records_frame
@@ -70,20 +74,68 @@ def _duplicates(ctx: Context) -> None:
         with st.expander(f"Group {group.group_id}: {(group.kept_title or '(no title)')[:100]}"):
             members = records.loc[[group.kept_id] + [rid for rid, _ in group.duplicates]]
             members = members.assign(kept=[True] + [False] * len(group.duplicates))
-            st.dataframe(members[["kept", "source_id", "title", "authors", "year", "doi", "source_file"]],
-                         hide_index=True, width="stretch")
+            show_table(members[["kept", "source_id", "title", "authors", "year", "doi", "source_file"]],
+                       hide_index=True, width="stretch")
             if ctx.user.is_lead:
                 st.button("Not duplicates: split this group", key=f"undo_group_{group.group_id}",
                           on_click=_undo_group, args=(ctx, group.group_id))
 
 
-def _validate(text: str, name: str):  # type: ignore[no-untyped-def]
-    """Validate protocol text exactly as load_protocol would, naming the project's protocol file."""
-    from screening.protocol.markdown_criteria import parse_markdown_protocol
-    from screening.protocol.yaml_protocol import parse_yaml_protocol
+def _save_protocol(ctx: Context) -> None:
+    try:
+        saved = save_protocol(ctx.project, st.session_state.get("protocol_text", ""), actor=ctx.user.name)
+    except ProtocolError as error:
+        st.session_state["protocol_problems"] = (error.file, error.problems)
+        return
+    st.session_state["protocol_message"] = (
+        "No change: the protocol already has this text." if saved is None else
+        f"Protocol saved as version {saved.id} ({saved.sha256[:12]}); rankings use it from the next record on.")
 
-    parse = parse_markdown_protocol if name.lower().endswith((".md", ".markdown")) else parse_yaml_protocol
-    return parse(text, name)
+
+def _restore_protocol(ctx: Context) -> None:
+    version_id = st.session_state.get("protocol_version")
+    try:
+        restored = restore_protocol(ctx.project, int(version_id), actor=ctx.user.name)
+    except ProtocolError as error:
+        st.session_state["protocol_problems"] = (error.file, error.problems)
+        return
+    st.session_state.pop("protocol_text", None)  # the editor shows the restored text on this run
+    st.session_state["protocol_message"] = (
+        "No change: the protocol already has this text." if restored is None else
+        f"Version {version_id} restored as version {restored.id} ({restored.sha256[:12]}).")
+
+
+def _protocol_history(ctx: Context) -> None:
+    """Every kept version of the protocol (who saved it, when, its hash); the lead can restore one."""
+    versions = protocol_versions(ctx.project)
+    with st.expander(f"Protocol history ({len(versions)} versions)"):
+        if not versions:
+            st.caption("No edits yet: the first saved edit also keeps the version it replaces.")
+            return
+        in_force = current_protocol_hash(ctx.project)
+        show_table(pd.DataFrame([{
+            "version": v.id, "saved": v.saved_at, "by": v.saved_by, "how": v.origin,
+            "restored from": v.restored_from, "sha256": v.sha256[:12], "in force": v.sha256 == in_force,
+        } for v in versions]), hide_index=True, width="stretch")
+        by_id = {v.id: v for v in versions}
+        chosen = st.selectbox("Version", list(by_id), key="protocol_version",
+                              format_func=lambda i: f"version {i} · {by_id[i].saved_at:%Y-%m-%d %H:%M} UTC")
+        markdown = (ctx.project.protocol_path or Path()).suffix.lower() in MARKDOWN_SUFFIXES
+        st.code(by_id[chosen].text, language="markdown" if markdown else "yaml")
+        st.button("Restore this version", key="protocol_restore", on_click=_restore_protocol, args=(ctx,),
+                  disabled=by_id[chosen].sha256 == in_force)
+
+
+def _protocol_messages() -> None:
+    problems = st.session_state.pop("protocol_problems", None)
+    if problems is not None:
+        file, listed = problems
+        st.error(f"{file}: the protocol was not saved")
+        for problem in listed:
+            st.markdown(f"- {problem}")
+    message = st.session_state.pop("protocol_message", None)
+    if message:
+        st.success(message)
 
 
 def _protocol(ctx: Context) -> None:
@@ -101,18 +153,10 @@ def _protocol(ctx: Context) -> None:
                 st.markdown(f"- `{criterion.code}` {criterion.text}")
     if not ctx.user.is_lead:
         return
-    text = st.text_area(f"Edit `{path.name}`", value=path.read_text(encoding="utf-8"), height=360,
-                        key="protocol_text")
-    if st.button("Validate and save", key="protocol_save"):
-        try:
-            _validate(text, str(path))
-        except ProtocolError as error:
-            st.error(f"{error.file}: the protocol was not saved")
-            for problem in error.problems:
-                st.markdown(f"- {problem}")
-        else:
-            path.write_text(text, encoding="utf-8")
-            st.success("Protocol saved; rankings use it from the next record on.")
+    _protocol_messages()
+    st.text_area(f"Edit `{path.name}`", value=path.read_text(encoding="utf-8"), height=360, key="protocol_text")
+    st.button("Validate and save", key="protocol_save", on_click=_save_protocol, args=(ctx,))
+    _protocol_history(ctx)
 
 
 def render(ctx: Context) -> None:

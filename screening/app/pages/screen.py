@@ -10,6 +10,7 @@ from screening.app.components import concept_bars, load_record, record_card
 from screening.app.context import Context
 from screening.app.fulltext_panel import full_text_panel
 from screening.app.progress_estimates import live_stopping_status
+from screening.app.tables import show_table
 from screening.decisions.queries import current_decisions, pending_records
 from screening.decisions.record import DecisionError, last_decision, record_decision, retract_decision
 
@@ -135,5 +136,5 @@ def _recent(mine: pd.DataFrame) -> None:
         return
     with st.expander(f"Your decisions ({len(mine)})"):
         recent = mine.sort_values("created_at", ascending=False)
-        st.dataframe(recent[["source_id", "decision", "reasons", "note", "created_at"]],
-                     hide_index=True, width="stretch")
+        show_table(recent[["source_id", "decision", "reasons", "note", "created_at"]],
+                   hide_index=True, width="stretch")

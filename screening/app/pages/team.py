@@ -9,6 +9,7 @@ from sqlalchemy import select
 from screening.app import ranking
 from screening.app.assignments import assign_records, assignment_counts, clear_assignments, split_evenly
 from screening.app.context import Context
+from screening.app.tables import show_table
 from screening.decisions.reviewers import ReviewerError, add_reviewer, list_reviewers, set_password
 from screening.store.schema import ROLES, Assignment, Record
 from screening.store.settings import blind_mode, required_reviewers, set_setting
@@ -119,6 +120,6 @@ def render(ctx: Context) -> None:
     _add_reviewer_form(ctx)
     reviewers = _reviewers(ctx)
     st.subheader("Reviewers")
-    st.dataframe(reviewers, hide_index=True, width="stretch")
+    show_table(reviewers, hide_index=True, width="stretch")
     _password_form(ctx, list(reviewers["name"]))
     _assign_form(ctx, list(reviewers["name"]))
