@@ -47,6 +47,13 @@ def _cli_queue(project: Project, reviewer: str) -> list[dict]:
     return json.loads(result.output)
 
 
+def _cli_export(project: Project, reviewer: str) -> str:
+    out = project.path / f"export_{reviewer}.csv"
+    result = CliRunner().invoke(cli, ["export", str(project.path), "--out", str(out), "--as", reviewer])
+    assert result.exit_code == 0, result.output
+    return out.read_text(encoding="utf-8")
+
+
 def _observed_by(project: Project, ranker: ProjectRanker, reviewer: str) -> dict:
     """Everything the library and CLI let a reviewer observe (their view of every reviewer-facing figure)."""
     ordered, n_records = screening_order(project, STAGE, viewer=reviewer)
@@ -55,6 +62,9 @@ def _observed_by(project: Project, ranker: ProjectRanker, reviewer: str) -> dict
     return {
         "queue": reviewer_queue(project, reviewer, STAGE, ranker),
         "cli_queue": _cli_queue(project, reviewer),
+        "cli_export": _cli_export(project, reviewer),
+        "cli_status": CliRunner().invoke(cli, ["status", str(project.path), "--as", reviewer, "--json"]).output,
+        "cli_agreement": CliRunner().invoke(cli, ["agreement", str(project.path), "--as", reviewer]).output,
         "labels": training_labels(project, STAGE, viewer=reviewer),
         "order": decision_order(project, STAGE, viewer=reviewer),
         "curve": (ordered.tolist(), n_records),

@@ -88,6 +88,7 @@ def export(
     directory: Annotated[Path, typer.Argument(help="Project folder.")],
     out: Annotated[Path, typer.Option(help="File to write (its folder must exist).")],
     fmt: Annotated[str, typer.Option("--format", help="csv, xlsx, ris or asreview.")] = "csv",
+    viewer: Annotated[str | None, typer.Option("--as", help=VIEWER_HELP)] = None,
 ) -> None:
     """Export records with each reviewer's and the final decision.
 
@@ -97,8 +98,8 @@ def export(
     """
     from screening.decisions.export import export_project
 
-    with reported_errors(ValueError):
-        summary = export_project(open_project(directory), fmt, out)
+    with reported_errors(ValueError):  # ReviewerError (unknown --as) is a ValueError
+        summary = export_project(open_project(directory), fmt, out, viewer=viewer)
     listed = (f" ({summary.duplicates_listed} removed duplicates listed on their kept records)"
               if summary.duplicates_listed else "")
     typer.echo(f"wrote {summary.records} records to {out}{listed}")

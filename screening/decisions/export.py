@@ -45,8 +45,10 @@ def _unique_column(table: pd.DataFrame, name: str) -> str:
     return name if name not in table.columns else f"{name} (reviewer)"
 
 
-def decision_table(project: Project) -> pd.DataFrame:
+def decision_table(project: Project, viewer: str | None = None) -> pd.DataFrame:
     """All records (duplicates included), one row each, with per-reviewer and consensus columns per stage.
+
+    ``viewer``: the decisions this reviewer may see (blind mode: their own and those on resolved records).
 
     ``record_id`` is the source id (what other tools and `import-decisions` use); ``duplicate_of`` is the
     source id of the kept record; ``duplicate_ids`` lists, on a kept record, its removed duplicates.
@@ -65,7 +67,7 @@ def decision_table(project: Project) -> pd.DataFrame:
         for field, suffix in (("decision", ""), ("reasons", "_reasons"), ("note", "_note"),
                               ("recorded_by", "_by")):
             table[f"consensus_{stage}{suffix}"] = table["id"].map(consensus[field])
-        for reviewer, rows in current_decisions(project, stage).groupby("reviewer"):
+        for reviewer, rows in current_decisions(project, stage, viewer=viewer).groupby("reviewer"):
             rows = rows.set_index("record_id")
             for field, suffix in (("decision", ""), ("reasons", "_reasons"), ("note", "_note")):
                 table[_unique_column(table, f"{reviewer}_{stage}{suffix}")] = table["id"].map(rows[field])
@@ -117,11 +119,11 @@ def _asreview(works: pd.DataFrame) -> pd.DataFrame:
     })
 
 
-def export_bytes(project: Project, fmt: str) -> tuple[bytes, ExportSummary]:
-    """The export file's content and what it holds."""
+def export_bytes(project: Project, fmt: str, viewer: str | None = None) -> tuple[bytes, ExportSummary]:
+    """The export file's content and what it holds (as ``viewer`` may see it; None: everything)."""
     if fmt not in FORMATS:
         raise ValueError(f"format must be one of {', '.join(FORMATS)}, got '{fmt}'")
-    table = decision_table(project)
+    table = decision_table(project, viewer)
     works = _works(table)
     listed = len(table) - len(works)
     if fmt == "csv":
@@ -134,9 +136,9 @@ def export_bytes(project: Project, fmt: str) -> tuple[bytes, ExportSummary]:
     return text.encode("utf-8"), ExportSummary(len(works), listed)
 
 
-def export_project(project: Project, fmt: str, out: str | Path) -> ExportSummary:
+def export_project(project: Project, fmt: str, out: str | Path, viewer: str | None = None) -> ExportSummary:
     """Write the export file (checked path, atomic write); raises ValueError with a clear message."""
     check_output_path(out)  # before the work: a bad path fails at once
-    data, summary = export_bytes(project, fmt)
+    data, summary = export_bytes(project, fmt, viewer)
     write_atomically(out, data)
     return summary
