@@ -22,7 +22,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -75,23 +77,28 @@ def retrain_latency(encoder: str, n_records: int, n_labels: int, cache_dir: Path
     known = {int(i): int(labels[i]) for i in chosen}
     ranker.update(known)
     remaining = [int(i) for i in rng.permutation(np.setdiff1d(np.arange(n_records), chosen))[:repeats]]
-    timings, cpu = [], []
-    for index in remaining:
-        t0, c0 = time.perf_counter(), time.process_time()
-        ranker.update({index: int(labels[index])})
-        ranker.ranking(exclude=ranker.labels.keys())
-        timings.append(time.perf_counter() - t0)
-        cpu.append(time.process_time() - c0)
     return {
         "encoder": encoder, "records": n_records, "labels": n_labels, "repeats": repeats,
         "build_seconds": round(build_seconds, 2),
         "n_features": int(ranker._learner.features.shape[1]),
         "load_average": os.getloadavg()[0],
-        "median_ms": round(1000 * float(np.median(timings)), 1),
-        "p90_ms": round(1000 * float(np.percentile(timings, 90)), 1),
-        "median_cpu_ms": round(1000 * float(np.median(cpu)), 1),
+        **_time_decisions([(ranker, index, int(labels[index])) for index in remaining]),
         "target_ms": 100,
     }
+
+
+def _time_decisions(decisions: Iterable[tuple[Any, int, int]]) -> dict[str, float]:
+    """Wall and CPU time of each (ranker, record, label): one new label, retrain, re-rank the queue."""
+    timings, cpu = [], []
+    for ranker, index, label in decisions:
+        t0, c0 = time.perf_counter(), time.process_time()
+        ranker.update({index: label})
+        ranker.ranking(exclude=ranker.labels.keys())
+        timings.append(time.perf_counter() - t0)
+        cpu.append(time.process_time() - c0)
+    return {"median_ms": round(1000 * float(np.median(timings)), 1),
+            "p90_ms": round(1000 * float(np.percentile(timings, 90)), 1),
+            "median_cpu_ms": round(1000 * float(np.median(cpu)), 1)}
 
 
 def _rss_mb() -> float:
@@ -130,22 +137,17 @@ def blind_team_latency(encoder: str, n_records: int, n_labels: int, n_reviewers:
         learner.update({int(i): int(labels[i]) for i in shared + own})
         learners.append(learner)
     rss_after = _rss_mb()
-    timings, cpu = [], []
-    candidates = rng.permutation(n_records)
-    for turn in range(repeats):
-        learner = learners[turn % n_reviewers]
-        index = int(next(i for i in candidates if int(i) not in learner.labels))
-        t0, c0 = time.perf_counter(), time.process_time()
-        learner.update({index: int(labels[index])})
-        learner.ranking(exclude=learner.labels.keys())
-        timings.append(time.perf_counter() - t0)
-        cpu.append(time.process_time() - c0)
+    candidates = [int(i) for i in rng.permutation(n_records)]
+
+    def turns() -> Iterator[tuple[Any, int, int]]:
+        for turn in range(repeats):
+            learner = learners[turn % n_reviewers]
+            index = next(i for i in candidates if i not in learner.labels)
+            yield learner, index, int(labels[index])
+
     return {
         "encoder": encoder, "records": n_records, "labels_per_reviewer": n_labels, "reviewers": n_reviewers,
-        "repeats": repeats, "load_average": os.getloadavg()[0],
-        "median_ms": round(1000 * float(np.median(timings)), 1),
-        "p90_ms": round(1000 * float(np.percentile(timings, 90)), 1),
-        "median_cpu_ms": round(1000 * float(np.median(cpu)), 1),
+        "repeats": repeats, "load_average": os.getloadavg()[0], **_time_decisions(turns()),
         "extra_rss_mb_for_reviewer_learners": round(rss_after - rss_before, 1),
         "rss_mb": round(rss_after, 1),
         "target_ms": 100,
