@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from screening.dedup.keep import kept_records
 from screening.dedup.match import find_duplicate_groups
+from screening.dedup.normalise import ABSTRACT_CHARS
 from screening.store.audit import audit
 from screening.store.project import Project
 from screening.store.schema import Decision, DedupSplit, Record
@@ -54,6 +55,7 @@ class DedupGroup:
 
 
 _COLUMNS = (Record.id, Record.title, Record.year, Record.authors, Record.doi, Record.pmid,
+            func.substr(Record.abstract, 1, ABSTRACT_CHARS).label("abstract"),
             func.coalesce(func.length(Record.abstract), 0).label("abstract_length"),
             Record.duplicate_of, Record.dedup_group)
 
