@@ -58,7 +58,7 @@ def _all_current_decisions(project: Project, stage: str) -> pd.DataFrame:
         .join(newest, newest.c.id == Decision.id)
         .join(Record, Record.id == Decision.record_id)
         .join(Reviewer, Reviewer.id == Decision.reviewer_id)
-        .where(Decision.decision != RETRACTED)
+        .where(Decision.decision != RETRACTED, Record.duplicate_of.is_(None))  # a duplicate's went to its kept record
         .order_by(Decision.record_id, Reviewer.name)
     )
     with project.engine.connect() as connection:
@@ -74,6 +74,8 @@ def latest_consensus(project: Project, stage: str) -> pd.DataFrame:
                Reviewer.name.label("recorded_by"), Consensus.created_at)
         .join(newest, newest.c.id == Consensus.id)
         .join(Reviewer, Reviewer.id == Consensus.recorded_by)
+        .join(Record, Record.id == Consensus.record_id)
+        .where(Consensus.decision != RETRACTED, Record.duplicate_of.is_(None))
     )
     with project.engine.connect() as connection:
         return pd.read_sql(query, connection)
