@@ -114,7 +114,9 @@ def test_one_reviewer_deciding_the_copies_differently_is_a_conflict_not_a_silent
     note = current["note"].iloc[0]
     assert "R1 include (population fits)" in note and f"{COPY} exclude [E1]" in note
     assert conflicts(project)["record_id"].tolist() == [record_id(project, "R1")]
-    assert project_status(project)["included"] == 0
+    assert project_status(project)["included"] == 0  # 'maybe' alone would pass it on at title/abstract
+    decide(project, "alice", "R1", "exclude")  # deciding again settles it
+    assert conflicts(project).empty and project_status(project)["excluded"] == 1
 
 
 def test_undo_gives_every_record_its_own_decisions_back_and_keeps_later_ones(project: Project) -> None:

@@ -4,8 +4,9 @@ record inherits them, and splitting the group gives every record its own decisio
 Decisions are append-only, so inheriting is appending: the kept record gets new, audited rows (actor
 "dedup") copying the duplicates' current decisions, and the duplicates' own rows stay untouched (the
 queries no longer count a duplicate). Where one reviewer decided the copies of a work differently,
-nothing is picked: the kept record gets 'maybe' with a note giving each copy's decision, which puts it
-on the Contested page for the lead. A consensus carries over only when the merge brings no decision
+nothing is picked: the kept record gets 'maybe' with a note giving each copy's decision, flagged so that
+the queries treat it as a conflict for the lead until someone decides again (a plain 'maybe' would
+pass the record on at title/abstract). A consensus carries over only when the merge brings no decision
 against it that the lead has not seen; otherwise the kept record's consensus is retracted and the
 record is contested again. Every appended row is remembered (DedupAddedRow) with the row it
 superseded, so that splitting the group appends the previous state again; decisions people made on
@@ -153,7 +154,7 @@ def _carry_decision(session: Session, kept_id: int, reviewer_id: int, stage: str
         return None
     row = Decision(record_id=kept_id, reviewer_id=reviewer_id, stage=stage, decision=decision,
                    reasons=reasons, note=note)
-    _add(session, "decisions", row, previous, sources=[r.id for r in rows])
+    _add(session, "decisions", row, previous, sources=[r.id for r in rows], conflict=conflict)
     return conflict
 
 
@@ -220,10 +221,10 @@ def _current_row(session: Session, model: type[Decision] | type[Consensus], reco
 
 
 def _add(session: Session, table: str, row: Decision | Consensus, previous: Decision | Consensus | None,
-         sources: list[int]) -> None:
+         sources: list[int], conflict: bool = False) -> None:
     session.add(row)
     session.flush()
-    session.add(DedupAddedRow(kept_id=row.record_id, table=table, row_id=row.id,
+    session.add(DedupAddedRow(kept_id=row.record_id, table=table, row_id=row.id, conflict=conflict,
                               previous_row_id=previous.id if previous is not None else None))
     audit(session, ACTOR, f"dedup_inherit_{table}", table, row.id, _content(previous),
           {**_content(row), "from_rows": sources})

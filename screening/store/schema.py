@@ -110,6 +110,8 @@ class DedupAddedRow(Base):
     table: Mapped[str] = mapped_column(String(16))  # "decisions" or "consensus"
     row_id: Mapped[int] = mapped_column(Integer)
     previous_row_id: Mapped[int | None] = mapped_column(Integer)
+    # A 'maybe' standing for one reviewer's different decisions on the copies: a conflict for the lead.
+    conflict: Mapped[bool] = mapped_column(Boolean, default=False)
     undone_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
