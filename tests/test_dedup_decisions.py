@@ -18,6 +18,7 @@ from screening.decisions.reviewers import add_reviewer
 from screening.decisions.status import project_status
 from screening.dedup.commands import register
 from screening.dedup.service import list_groups, run_dedup, undo_group
+from screening.prisma.counts import prisma_flow
 from screening.store.project import Project
 from screening.store.schema import AuditEntry, Decision, ImportBatch, Record
 from screening.store.settings import set_setting
@@ -78,6 +79,8 @@ def test_the_kept_record_inherits_the_copies_decisions_and_prisma_counts_one_wor
     status = project_status(project)
     assert (status["unique_records"], status["included"], status["conflicts"]) == (6, 1, 0)
     assert status["stages"]["title_abstract"]["screened"] == 1
+    flow = prisma_flow(project, None).fields()
+    assert (flow["duplicates"], flow["records_screened"], flow["dbr_sought_reports"]) == (1, 1, 1)
     with project.session() as session:  # the copy keeps its own row (append-only), the carry is audited
         assert session.scalar(select(func.count(Decision.id)).where(Decision.record_id == 7)) == 1
         inherited = session.scalars(select(AuditEntry).where(AuditEntry.action == "dedup_inherit_decisions")).one()
