@@ -157,21 +157,35 @@ def test_a_copys_consensus_carries_over_only_when_nothing_contradicts_it(project
     assert project_status(project)["included"] == 1
 
 
-def test_copies_settled_differently_are_contested_again_and_undo_restores_both(project: Project) -> None:
+def settle_both_copies_differently(project: Project) -> list[str]:
     for source_id, settled in (("R1", "include"), (COPY, "exclude")):
         decide(project, "alice", source_id, "include")
         decide(project, "bob", source_id, "exclude")
         with project.session() as session:
             record_consensus(session, record_id=record_id(project, source_id), stage="title_abstract",
                              decision=settled, recorded_by="lead")
-    report = run_dedup(project)
-    assert any("settled differently" in line for line in report.needs_lead)
+    return run_dedup(project).needs_lead
+
+
+def test_copies_settled_differently_are_contested_again_and_undo_restores_both(project: Project) -> None:
+    needs_lead = settle_both_copies_differently(project)
+    assert any("settled differently" in line for line in needs_lead)
     assert latest_consensus(project, "title_abstract").empty  # R1's consensus no longer decides alone
     assert conflicts(project)["record_id"].tolist() == [1]
 
     undo_group(project, list_groups(project)[0].group_id, actor="lead")
     consensus = latest_consensus(project, "title_abstract").sort_values("record_id")
     assert consensus[["record_id", "decision"]].values.tolist() == [[1, "include"], [7, "exclude"]]
+
+
+def test_the_lead_settles_a_retracted_consensus_again_without_replacing_anything(project: Project) -> None:
+    settle_both_copies_differently(project)
+    with project.session() as session:
+        record_consensus(session, record_id=1, stage="title_abstract", decision="exclude", recorded_by="lead")
+    assert conflicts(project).empty
+    undo_group(project, list_groups(project)[0].group_id, actor="lead")  # the lead's later consensus stays
+    consensus = latest_consensus(project, "title_abstract").sort_values("record_id")
+    assert consensus[["record_id", "decision"]].values.tolist() == [[1, "exclude"], [7, "exclude"]]
 
 
 def test_rerunning_dedup_adds_no_decision_rows(project: Project) -> None:

@@ -126,11 +126,13 @@ class ConsensusExistsError(DecisionError):
 
 
 def current_consensus(session: Session, record_id: int, stage: str) -> Consensus | None:
-    """The newest consensus row of a record at a stage (the one in force), or None."""
-    return session.scalars(
+    """The newest consensus row of a record at a stage (the one in force), or None; None too when that
+    row is a retraction (dedup retracts a consensus the merged copies contradict)."""
+    row = session.scalars(
         select(Consensus).where(Consensus.record_id == record_id, Consensus.stage == stage)
         .order_by(Consensus.id.desc()).limit(1)
     ).one_or_none()
+    return None if row is None or row.decision == RETRACTED else row
 
 
 def record_consensus(session: Session, *, record_id: int, stage: str, decision: str, recorded_by: str,
