@@ -38,6 +38,7 @@ def dedup(
     else:
         report = run_dedup(project)
     payload["counts"] = report.as_dict()
+    payload["decisions_carried"], payload["needs_lead"] = report.decisions_carried, report.needs_lead
     groups = list_groups(project) if show else []
     if show:
         payload["groups"] = [

@@ -44,8 +44,9 @@ class DedupReport:
     decisions_carried: int = 0  # decision and consensus rows carried to kept records (or restored)
     needs_lead: list[str] = field(default_factory=list)  # kept records whose copies were decided differently
 
-    def as_dict(self) -> dict[str, int | list[str]]:
-        return asdict(self)
+    def as_dict(self) -> dict[str, int]:
+        """The counts (what decisions the run carried is in `decisions_carried` and `needs_lead`)."""
+        return {key: value for key, value in asdict(self).items() if key not in ("decisions_carried", "needs_lead")}
 
 
 @dataclass(frozen=True)
@@ -111,7 +112,7 @@ def _write(session: Session, records: pd.DataFrame, groups: list[list[int]], kep
     report = DedupReport(identified=len(records), duplicates_removed=len(kept) - len(groups),
                          unique=len(records) - (len(kept) - len(groups)), groups=len(groups),
                          changed=len(changes), decisions_carried=_rows(carried), needs_lead=carried.needs_lead)
-    audit(session, actor, "dedup", "records", None, old=before, new=report.as_dict())
+    audit(session, actor, "dedup", "records", None, old=before, new=asdict(report))
     return report
 
 
