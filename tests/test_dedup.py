@@ -10,7 +10,7 @@ import pytest
 
 from screening.dedup.keep import kept_records
 from screening.dedup.match import find_duplicate_groups
-from screening.dedup.perturb import PERTURBATIONS, perturb
+from screening.dedup.perturb import PERTURBATIONS, export_abstract, notice, perturb
 from screening.records.model import normalise_doi
 
 FIXTURE = Path(__file__).parent / "fixtures" / "dedup" / "records.csv"
@@ -157,3 +157,103 @@ def test_kept_record_is_the_most_complete_then_the_lowest_id() -> None:
     kept = kept_records(records, [[1, 2, 3], [4, 5]])
     assert kept == {1: 3, 2: 3, 3: 3, 4: 4, 5: 4}
     assert kept_records(records, [[4, 6]]) == {4: 6, 6: 6}  # an abstract beats a lower id
+
+
+def one_record(**fields: object) -> dict:
+    return {"year": None, "authors": None, "doi": None, "pmid": None, "abstract": None, **fields}
+
+
+def groups_of(*records: dict) -> list[list[int]]:
+    return find_duplicate_groups(pd.DataFrame([{"id": n, **r} for n, r in enumerate(records, start=1)]))
+
+
+# Two invented abstracts (about 60 words each) on one topic, so that they share words but not text.
+ABSTRACT_A = ("Background: Emicizumab is a bispecific antibody that bridges activated factor IX and factor X. "
+              "We followed 44 children with severe haemophilia A for a median of 14 months after the switch from "
+              "factor VIII prophylaxis and recorded treated bleeds, thrombin generation and adverse events. "
+              "Results: the annualised bleeding rate fell from 2.1 to 0.4 and no thrombotic event occurred.")
+ABSTRACT_B = ("Objective: To describe laboratory monitoring in patients with haemophilia A treated with "
+              "emicizumab. Methods: We compared one-stage clotting assays, chromogenic assays with bovine "
+              "reagents and thrombin generation in plasma of 12 adults at steady state. Conclusions: "
+              "chromogenic assays with bovine components measure factor VIII activity without interference.")
+
+
+def test_a_title_cut_short_is_found_when_the_author_lists_match() -> None:
+    authors = "Alessandro Armuzzi; Gionata Fiorino; Alessandro Variola"
+    title = "The PROSIT Cohort of Infliximab Biosimilar in IBD: A Prolonged Follow-up on the Effectiveness"
+    full = one_record(title=title, authors=authors, year=2019, doi="10.1093/ecco-jcc/jjy1")
+    cut = one_record(title=title[:41] + "...", authors="Armuzzi A; Fiorino G; Variola A", year=2019)
+    assert groups_of(full, cut) == [[1, 2]]
+    assert groups_of(full, {**cut, "authors": "Ghosh S; Danese S"}) == []  # another work starting alike
+    assert groups_of(full, {**cut, "authors": None}) == []  # a cut title alone proves nothing
+
+
+def test_a_subtitle_appended_to_a_title_that_already_has_one_is_found() -> None:
+    title = "Flares in Rheumatoid Arthritis: Frequency and Management"
+    assert groups_of(one_record(title=title), one_record(title=f"{title}: a report from the BRASS registry")) \
+        == [[1, 2]]
+    assert groups_of(one_record(title=title), one_record(title=f"{title}. A cohort study")) == [[1, 2]]
+    # ...but a title continued by two different subtitles is the start of two works: it joins neither
+    assert groups_of(one_record(title=title), one_record(title=f"{title}: a report from the BRASS registry"),
+                     one_record(title=f"{title}. A cohort study of 1,000 patients")) == []
+
+
+def test_records_without_any_year_are_matched_on_title_and_abstract() -> None:
+    full = one_record(title="Negating Solastalgia: An Emotional Revolution from the Anthropocene to the Symbiocene",
+                      abstract=ABSTRACT_A)
+    short = one_record(title="Negating Solastalgia", abstract="ABSTRACT " + ABSTRACT_A[:250] + " © 2020 Elsevier")
+    assert groups_of(full, short) == [[1, 2]]
+    assert groups_of(full, {**short, "abstract": ABSTRACT_B}) == []  # one main title, two texts
+
+
+def test_the_same_doi_written_another_way_still_groups() -> None:
+    title = "Resilience in the initial year of caregiving for a family member with a spinal cord injury"
+    assert groups_of(one_record(title=title, doi="10.1037/a0037593."),
+                     one_record(title=title.upper(), doi="https://doi.org/10.1037%2FA0037593")) == [[1, 2]]
+
+
+def test_language_notes_greek_letters_and_markup_are_not_part_of_the_title() -> None:
+    assert groups_of(
+        one_record(title="[Effects of β-blockers on left ventricular mass in arterial hypertension]"),
+        one_record(title="Effects of beta-blockers on left ventricular mass in arterial hypertension "
+                         "[Article in German]"),
+        one_record(title="[Effects of <i>beta</i>-blockers on left ventricular mass in arterial hypertension "
+                         "(author's transl)]."),
+    ) == [[1, 2, 3]]
+
+
+def test_two_works_sharing_a_generic_title_stay_apart_when_their_abstracts_differ() -> None:
+    assert groups_of(one_record(title="Liver disease in pregnancy", abstract=ABSTRACT_A),
+                     one_record(title="Liver disease in pregnancy", abstract=ABSTRACT_B)) == []
+    # and a third record with that title but no abstract or authors cannot say which one it is
+    assert groups_of(one_record(title="Liver disease in pregnancy", abstract=ABSTRACT_A),
+                     one_record(title="Liver disease in pregnancy", abstract=ABSTRACT_B),
+                     one_record(title="Liver Disease in Pregnancy.")) == []
+
+
+def test_a_comment_titled_like_the_article_by_other_authors_never_joins_it() -> None:
+    title = "Post-traumatic stress symptoms 5 years after military deployment to Afghanistan"
+    article = one_record(title=f"{title}: an observational cohort study", authors="Eekhout I; Reijnen A", year=2016)
+    comment = one_record(title=title, authors="Richardson JD; King L", year=2016)
+    untraced = one_record(title=f"{title}: An observational cohort study")  # no authors: could be either
+    assert all(not {1, 2} <= set(group) for group in groups_of(article, comment, untraced))
+    assert groups_of(article, comment) == []
+
+
+def test_notices_repeating_a_title_stay_apart_from_the_work() -> None:
+    records = fixture_records()
+    rng = Random(11)
+    notices = pd.DataFrame([{**notice(row, rng), "id": 20_000 + n} for n, row in enumerate(
+        records.head(60).to_dict("records"))])
+    groups = find_duplicate_groups(pd.concat([records, notices])[COLUMNS + ["abstract"]])
+    assert not any(member >= 20_000 for group in groups for member in group)
+
+
+def test_an_abstract_exported_differently_still_agrees() -> None:
+    """Cut short, with headings, copyright line or markup changed, the abstract confirms a short title."""
+    rng = Random(2)
+    variants = [export_abstract(ABSTRACT_A, rng) for _ in range(40)]
+    variants = [v for v in variants if v and len(v.split()) >= 20]  # missing or very short: nothing to compare
+    for variant in variants:
+        assert groups_of(one_record(title="Case report: emicizumab in a toddler", abstract=ABSTRACT_A),
+                         one_record(title="Case report", abstract=variant)) == [[1, 2]], variant[:80]

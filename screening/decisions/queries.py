@@ -17,7 +17,7 @@ from screening.decisions.record import RETRACTED
 from screening.decisions.reviewers import get_reviewer
 from screening.fulltext.candidates import full_text_candidates
 from screening.store.project import Project
-from screening.store.schema import Assignment, Consensus, Decision, Record, Reviewer
+from screening.store.schema import Assignment, Consensus, Decision, DedupAddedRow, Record, Reviewer
 from screening.store.settings import blind_mode, required_reviewers
 
 DECISION_COLUMNS = ["record_id", "source_id", "reviewer", "decision", "reasons", "note", "created_at"]
@@ -58,7 +58,7 @@ def _all_current_decisions(project: Project, stage: str) -> pd.DataFrame:
         .join(newest, newest.c.id == Decision.id)
         .join(Record, Record.id == Decision.record_id)
         .join(Reviewer, Reviewer.id == Decision.reviewer_id)
-        .where(Decision.decision != RETRACTED)
+        .where(Decision.decision != RETRACTED, Record.duplicate_of.is_(None))  # a duplicate's went to its kept record
         .order_by(Decision.record_id, Reviewer.name)
     )
     with project.engine.connect() as connection:
@@ -74,6 +74,8 @@ def latest_consensus(project: Project, stage: str) -> pd.DataFrame:
                Reviewer.name.label("recorded_by"), Consensus.created_at)
         .join(newest, newest.c.id == Consensus.id)
         .join(Reviewer, Reviewer.id == Consensus.recorded_by)
+        .join(Record, Record.id == Consensus.record_id)
+        .where(Consensus.decision != RETRACTED, Record.duplicate_of.is_(None))
     )
     with project.engine.connect() as connection:
         return pd.read_sql(query, connection)
@@ -102,10 +104,13 @@ def record_status(project: Project, stage: str = "title_abstract",
     counts = counts.reindex(counts.index.union(consensus.index), fill_value=0)
     counts["n_decisions"] = counts[["include", "exclude", "maybe"]].sum(axis=1)
     counts["consensus"] = consensus["decision"].reindex(counts.index)
+    unmerged = _unmerged_copies(project, decisions)
 
     def classify(row: pd.Series) -> tuple[str, str | None]:
         if isinstance(row["consensus"], str):
             return "resolved", row["consensus"]
+        if row.name in unmerged:
+            return "conflict", None
         if row["n_decisions"] < required:
             return "in_progress", None
         if stage == "title_abstract" and row["exclude"] == 0:
@@ -118,6 +123,17 @@ def record_status(project: Project, stage: str = "title_abstract",
     counts["status"], counts["final"] = classified[0], classified[1]
     return counts.reset_index().rename(columns={"index": "record_id"})[
         ["record_id", "n_decisions", "include", "exclude", "maybe", "consensus", "final", "status"]]
+
+
+def _unmerged_copies(project: Project, decisions: pd.DataFrame) -> set[int]:
+    """Records where a reviewer's current decision is the 'maybe' dedup appended because that reviewer had
+    decided two copies of the work differently: a conflict for the lead until someone decides again."""
+    if "decision_id" not in decisions.columns or decisions.empty:
+        return set()
+    with project.engine.connect() as connection:
+        rows = set(connection.scalars(select(DedupAddedRow.row_id).where(
+            DedupAddedRow.table == "decisions", DedupAddedRow.conflict.is_(True), DedupAddedRow.undone_at.is_(None))))
+    return set(decisions.loc[decisions["decision_id"].isin(rows), "record_id"].astype(int))
 
 
 def resolved_records(status: pd.DataFrame) -> set[int]:

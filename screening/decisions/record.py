@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from screening.decisions.reviewers import get_reviewer
 from screening.store.audit import audit
-from screening.store.schema import DECISIONS, STAGES, Consensus, Decision, Record, Reviewer
+from screening.store.schema import DECISIONS, STAGES, Consensus, Decision, DedupAddedRow, Record, Reviewer
 
 RETRACTED = "retracted"  # appended by "undo": the reviewer has no current decision on the record
 
@@ -99,10 +99,12 @@ def retract_decision(session: Session, *, reviewer: str, record_id: int,
 
 
 def last_decision(session: Session, reviewer: str, stage: str) -> Decision | None:
-    """The reviewer's newest non-retracted, still-current decision (what 'undo last' undoes)."""
+    """The reviewer's newest non-retracted, still-current decision (what 'undo last' undoes); rows dedup
+    carried to a kept record are not the reviewer's last action, so they are skipped."""
     who = get_reviewer(session, reviewer)
+    carried = select(DedupAddedRow.row_id).where(DedupAddedRow.table == "decisions")
     for row in session.scalars(
-        select(Decision).where(Decision.reviewer_id == who.id, Decision.stage == stage)
+        select(Decision).where(Decision.reviewer_id == who.id, Decision.stage == stage, Decision.id.not_in(carried))
         .order_by(Decision.id.desc())
     ):
         current = current_decision_row(session, row.record_id, who.id, stage)
@@ -124,11 +126,13 @@ class ConsensusExistsError(DecisionError):
 
 
 def current_consensus(session: Session, record_id: int, stage: str) -> Consensus | None:
-    """The newest consensus row of a record at a stage (the one in force), or None."""
-    return session.scalars(
+    """The newest consensus row of a record at a stage (the one in force), or None; None too when that
+    row is a retraction (dedup retracts a consensus the merged copies contradict)."""
+    row = session.scalars(
         select(Consensus).where(Consensus.record_id == record_id, Consensus.stage == stage)
         .order_by(Consensus.id.desc()).limit(1)
     ).one_or_none()
+    return None if row is None or row.decision == RETRACTED else row
 
 
 def record_consensus(session: Session, *, record_id: int, stage: str, decision: str, recorded_by: str,

@@ -20,7 +20,10 @@ def dedup(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     actor: Annotated[str, typer.Option(help="Who undoes a group (audit log).")] = "lead",
 ) -> None:
-    """Find duplicate records (DOI, PMID, fuzzy title + year + author) and print the PRISMA counts."""
+    """Find duplicate records (DOI, PMID, fuzzy title + year + authors + abstract) and print the PRISMA counts.
+
+    Decisions already made on a duplicate move to its kept record; --undo gives them back.
+    """
     from screening.dedup.service import DedupError, current_report, list_groups, run_dedup, undo_group
 
     project = open_project(directory)
@@ -35,6 +38,7 @@ def dedup(
     else:
         report = run_dedup(project)
     payload["counts"] = report.as_dict()
+    payload["decisions_carried"], payload["needs_lead"] = report.decisions_carried, report.needs_lead
     groups = list_groups(project) if show else []
     if show:
         payload["groups"] = [
@@ -54,6 +58,10 @@ def dedup(
     typer.echo(f"duplicates removed: {report.duplicates_removed}")
     typer.echo(f"unique records:     {report.unique}")
     typer.echo(f"duplicate groups:   {report.groups}")
+    if report.decisions_carried:
+        typer.echo(f"decision rows carried to kept records: {report.decisions_carried}")
+    for line in report.needs_lead:
+        typer.echo(f"needs the lead: {line}")
 
 
 def register(app: typer.Typer) -> None:

@@ -1,47 +1,63 @@
-"""Find groups of duplicate records: exact DOI / PMID, then fuzzy title + year + authors.
+"""Find groups of duplicate records: exact DOI / PMID, then fuzzy title + year + authors (+ abstract).
 
 Pure algorithm (a DataFrame in, groups of ids out) so it can be benchmarked without a database.
-Candidate pairs come from blocking on the first and last characters of the title, so 50,000
-records need thousands of small rapidfuzz comparisons instead of 1.25 billion. Titles are compared
-without spaces, so 'IL-8'/'IL8' and "Wilson's"/'Wilsons' agree. Merges are applied strongest first
-through a constrained union: a fuzzy merge never joins groups carrying different DOIs or PMIDs, or
-holding two records that are plainly different works, and nothing joins records a lead split apart;
-so one truncated title ('Clinical practice guideline') cannot chain distinct works together.
+Candidate pairs come from blocking on the first and last characters of the title, plus titles that
+are another title's start (a cut-off export) or its text before a subtitle (a dropped or added
+subtitle), so 50,000 records need thousands of small rapidfuzz comparisons instead of 1.25 billion.
+Titles are compared without spaces, so 'IL-8'/'IL8' and "Wilson's"/'Wilsons' agree.
+
+Evidence is weighed by how much a title alone proves: a whole title says most; a title that is only
+the start of another (or its part before a subtitle) needs the same author list, or agreeing
+abstracts, or a long and unambiguous text. Abstracts, where both records have one, confirm a weak
+title match or veto a title coincidence. Merges are applied strongest first through a constrained
+union: a fuzzy merge never joins groups carrying different DOIs or PMIDs, or holding two records
+that are plainly different works, and nothing joins records a lead split apart; so one truncated
+title ('Clinical practice guideline') cannot chain distinct works together.
 """
 
 from __future__ import annotations
 
+import bisect
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 from rapidfuzz import fuzz, process
 
 from screening.dedup.normalise import (
+    ROMAN_NUMERALS,
+    abstract_shingles,
     author_surnames,
     content_words,
-    main_title,
-    normalise_title,
+    doi_key,
     notice_kind,
     number_tokens,
+    title_keys,
 )
 
-REQUIRED_COLUMNS = ("id", "title", "year", "authors", "doi", "pmid")
+REQUIRED_COLUMNS = ("id", "title", "year", "authors", "doi", "pmid")  # 'abstract' is used when present
 BLOCK_CHARS = 16  # leading / trailing title characters (spaces removed) in a blocking key
 CANDIDATE_CUTOFF = 85  # title similarity below which a pair is never looked at
 SAME_AUTHOR_THRESHOLD = 92  # whole titles, same first author
 NO_AUTHOR_THRESHOLD = 94  # whole titles, authors missing on one side
 REORDERED_AUTHOR_THRESHOLD = 96  # whole titles, first authors differ but the author lists overlap
 SUBTITLE_THRESHOLD = 95  # main title of one vs the whole subtitle-less title of the other
-MIN_SUBTITLE_MAIN_CHARS = 25  # a main title shorter than this ('Introduction') proves nothing
-MIN_FUZZY_CHARS = 20  # shorter titles must match exactly, with author and year
+MIN_SUBTITLE_MAIN_CHARS = 25  # a main title shorter than this ('Introduction') proves nothing by itself
+MIN_FUZZY_CHARS = 20  # shorter titles must match exactly, with author and year (or abstract)
+MIN_PREFIX_CHARS = 20  # a cut-off title must keep at least this much to be matched at all
+MIN_AGREEING_HEAD_CHARS = 4  # with agreeing abstracts a dropped subtitle may leave a short title ("STOP")
+MAX_PREFIX_SCAN = 50  # longer titles looked at per title that could be their cut-off start
 MAX_YEAR_GAP = 1  # online-first vs print year
 COMPATIBLE_TITLE = 85  # members of one group must have at least this whole-title similarity...
 COMPATIBLE_MAIN = 95  # ...or this main-title similarity with one of them subtitle-less
-MIN_TRUNCATED_CHARS = 60  # databases cut long titles; a short title that is a prefix is another work
+MIN_TRUNCATED_CHARS = 60  # databases cut long titles; a shorter prefix alone is another work
 SPELLING_VARIANT = 80  # word similarity for 'modelling'/'modeling', 'presymptomatic'/'asymptomatic'
+SURNAME_VARIANT = 85  # 'Mueller'/'Muller', 'Lignieres'/'Lignières' folded
+MIN_SHINGLES = 12  # abstracts shorter than this many word runs ('No abstract available') say nothing
+ABSTRACT_AGREE = 0.5  # share of the shorter abstract's word runs found in the other: one text
+ABSTRACT_DIFFER = 0.1  # ...at most this share: two different texts
 
 
 @dataclass
@@ -50,7 +66,9 @@ class _Keys:
 
     ids: np.ndarray
     titles: list[str]  # normalised, spaces removed
+    tokens: list[list[str]]  # the normalised title's words
     mains: list[str]  # main title (before the subtitle), normalised, spaces removed
+    heads: list[list[str]]  # the text before every subtitle separator, normalised, spaces removed
     has_subtitle: list[bool]
     notices: list[frozenset[str]]
     numbers: list[frozenset[str]]
@@ -60,7 +78,17 @@ class _Keys:
     authors: list[list[str]]  # surname keys in order
     dois: list[str]
     pmids: list[str]
-    ambiguous_mains: set[str]  # main titles shared by works with different subtitles
+    ambiguous_heads: set[str]  # heads shared by works with different continuations
+    users: dict[str, list[int]]  # records with this title, or with it before a subtitle
+    abstracts: list[str | None]
+    _shingles: dict[int, frozenset[tuple[str, str, str]]] = field(default_factory=dict)
+    _contested: dict[str, bool] = field(default_factory=dict)
+
+    def shingles(self, index: int) -> frozenset[tuple[str, str, str]]:
+        """The abstract's fingerprint, computed for the few records that are ever compared."""
+        if index not in self._shingles:
+            self._shingles[index] = abstract_shingles(self.abstracts[index])
+        return self._shingles[index]
 
 
 def find_duplicate_groups(records: pd.DataFrame,
@@ -96,30 +124,43 @@ def _keys(records: pd.DataFrame) -> _Keys:
     def text(column: str) -> list[str]:
         return ["" if pd.isna(value) else str(value).strip() for value in records[column]]
 
-    raw_titles = text("title")
-    spaced_titles = [normalise_title(title) for title in raw_titles]
-    spaced_mains = [main_title(title) for title in raw_titles]
+    spaced_titles, spaced_mains, all_heads = zip(*map(title_keys, text("title")), strict=True)
     titles = [title.replace(" ", "") for title in spaced_titles]
     mains = [main.replace(" ", "") for main in spaced_mains]
-    has_subtitle = [main != title for main, title in zip(mains, titles, strict=True)]
-    subtitled_by_main: dict[str, set[str]] = defaultdict(set)
-    for main, title, subtitled in zip(mains, titles, has_subtitle, strict=True):
-        if subtitled:
-            subtitled_by_main[main].add(title)
+    heads = [[head for head in title_heads if head != title] for title_heads, title in zip(
+        all_heads, titles, strict=True)]
+    continuations: dict[str, set[str]] = defaultdict(set)
+    for title, record_heads in zip(titles, heads, strict=True):
+        for head in record_heads:
+            continuations[head].add(title)
+    for main, title in zip(mains, titles, strict=True):
+        if main != title:
+            continuations[main].add(title)
+    abstracts = text("abstract") if "abstract" in records.columns else [""] * len(records)
+    title_numbers = [number_tokens(title) for title in spaced_titles]
+    users: dict[str, list[int]] = defaultdict(list)
+    for index, (title, record_heads) in enumerate(zip(titles, heads, strict=True)):
+        for key in {title, *record_heads} - {""}:
+            users[key].append(index)
     return _Keys(
         ids=records["id"].astype(int).to_numpy(),
         titles=titles,
+        tokens=[title.split() for title in spaced_titles],
         mains=mains,
-        has_subtitle=has_subtitle,
+        heads=heads,
+        has_subtitle=[main != title for main, title in zip(mains, titles, strict=True)],
         notices=[notice_kind(title) for title in spaced_titles],
-        numbers=[number_tokens(title) for title in spaced_titles],
+        numbers=title_numbers,
         words=[content_words(title) for title in spaced_titles],
-        main_numbers=[number_tokens(main) for main in spaced_mains],
+        main_numbers=[number_tokens(main) if main != title else numbers
+                      for main, title, numbers in zip(spaced_mains, spaced_titles, title_numbers, strict=True)],
         years=pd.to_numeric(records["year"], errors="coerce").fillna(-1).astype(int).to_numpy(),
         authors=[author_surnames(authors) for authors in text("authors")],
-        dois=[doi.lower() for doi in text("doi")],
+        dois=[doi_key(doi) for doi in text("doi")],
         pmids=text("pmid"),
-        ambiguous_mains={main for main, titles in subtitled_by_main.items() if len(titles) > 1},
+        ambiguous_heads={head for head, longer in continuations.items() if len(longer) > 1},
+        users=users,
+        abstracts=[abstract or None for abstract in abstracts],
     )
 
 
@@ -142,8 +183,34 @@ def _blocks(keys: _Keys) -> Iterable[list[int]]:
     return (members for members in by_key.values() if len(members) > 1)
 
 
+def _contained_pairs(keys: _Keys) -> Iterable[tuple[int, int]]:
+    """(i, j) where j's whole title is i's text before a subtitle, or the start of i's title.
+
+    Their similarity ratio can be low ('Wilson disease' vs 'Wilson disease: a review of 40 cases'), so
+    the blocks above do not find them.
+    """
+    by_title: dict[str, list[int]] = defaultdict(list)
+    for index, title in enumerate(keys.titles):
+        if title:
+            by_title[title].append(index)
+    for i, heads in enumerate(keys.heads):
+        for head in heads:
+            for j in by_title.get(head, ()):
+                yield i, j
+    order = sorted((index for index, title in enumerate(keys.titles) if title), key=keys.titles.__getitem__)
+    ordered = [keys.titles[index] for index in order]
+    for rank, j in enumerate(order):
+        start = ordered[rank]
+        if len(start) < MIN_PREFIX_CHARS:
+            continue
+        end = bisect.bisect_left(ordered, start + "\x7f", lo=rank + 1)  # titles that begin with `start`
+        for other in range(rank + 1, min(end, rank + 1 + MAX_PREFIX_SCAN)):
+            if ordered[other] != start:
+                yield order[other], j
+
+
 def _candidate_pairs(keys: _Keys) -> dict[tuple[int, int], tuple[float, float]]:
-    """(i, j) -> (whole-title similarity, main-title similarity) for pairs above the candidate cutoff."""
+    """(i, j) -> (whole-title similarity, main-title similarity) for the pairs worth looking at."""
     pairs: dict[tuple[int, int], tuple[float, float]] = {}
     for members in _blocks(keys):
         titles = [keys.titles[i] for i in members]
@@ -156,6 +223,10 @@ def _candidate_pairs(keys: _Keys) -> dict[tuple[int, int], tuple[float, float]]:
             pair = (i, j) if i < j else (j, i)
             if pair not in pairs:
                 pairs[pair] = (float(full[row, col]), float(main[row, col]))
+    for i, j in _contained_pairs(keys):
+        pair = (i, j) if i < j else (j, i)
+        if pair not in pairs and i != j:
+            pairs[pair] = (fuzz.ratio(keys.titles[i], keys.titles[j]), fuzz.ratio(keys.mains[i], keys.mains[j]))
     return pairs
 
 
@@ -176,14 +247,52 @@ def _years(keys: _Keys, i: int, j: int) -> tuple[bool, bool]:
     return known, not known or abs(year_i - year_j) <= MAX_YEAR_GAP
 
 
+def _same_surname(a: str, b: str) -> bool:
+    return a == b or (min(len(a), len(b)) >= 4 and fuzz.ratio(a, b) >= SURNAME_VARIANT)
+
+
 def _author_agreement(keys: _Keys, i: int, j: int) -> str:
     """'same' first author, 'reordered' (lists overlap), 'different', or 'unknown' (one list empty)."""
     authors_i, authors_j = keys.authors[i], keys.authors[j]
     if not authors_i or not authors_j:
         return "unknown"
-    if authors_i[0] == authors_j[0]:
+    if _same_surname(authors_i[0], authors_j[0]):
         return "same"
     return "reordered" if set(authors_i) & set(authors_j) else "different"
+
+
+def _same_author_list(keys: _Keys, i: int, j: int) -> bool:
+    """The same surnames in the same order; one list may stop early ('Smith; Jones; et al.')."""
+    authors_i, authors_j = keys.authors[i], keys.authors[j]
+    n = min(len(authors_i), len(authors_j))
+    return n > 0 and all(_same_surname(a, b) for a, b in zip(authors_i[:n], authors_j[:n], strict=True))
+
+
+def _abstract_agreement(keys: _Keys, i: int, j: int) -> str:
+    """'agree' (one text, however cut or decorated), 'differ' (two texts) or 'unknown' (one missing)."""
+    shingles_i, shingles_j = keys.shingles(i), keys.shingles(j)
+    smaller = min(len(shingles_i), len(shingles_j))
+    if smaller < MIN_SHINGLES:
+        return "unknown"
+    shared = len(shingles_i & shingles_j) / smaller
+    return "agree" if shared >= ABSTRACT_AGREE else "differ" if shared <= ABSTRACT_DIFFER else "unknown"
+
+
+def _contested(keys: _Keys, title: str) -> bool:
+    """Whether records that share this title (or start with it) include two with different abstracts:
+    then the title names several works, and a record without authors cannot say which one it is."""
+    if title not in keys._contested:
+        members = [k for k in keys.users.get(title, ()) if len(keys.shingles(k)) >= MIN_SHINGLES]
+        keys._contested[title] = len(members) > 1 and any(
+            _abstract_agreement(keys, a, b) == "differ" for n, a in enumerate(members) for b in members[n + 1:])
+    return keys._contested[title]
+
+
+def _abstracts_conflict(keys: _Keys, i: int, j: int, abstracts: str, authors: str) -> bool:
+    """Two different abstracts: two works that share a title or its start (supplement 'Abstracts',
+    'Sample size in factor analysis' 1999 and 2001), unless title and authors are exactly the same
+    (an abstract rewritten between conference and journal, or attached to the wrong record)."""
+    return abstracts == "differ" and not (keys.titles[i] == keys.titles[j] and authors in ("same", "reordered"))
 
 
 def _match_score(keys: _Keys, i: int, j: int, full_score: float, main_score: float) -> float | None:
@@ -196,30 +305,87 @@ def _match_score(keys: _Keys, i: int, j: int, full_score: float, main_score: flo
     if not years_ok or keys.notices[i] != keys.notices[j]:
         return None  # erratum / comment / reply vs the work it refers to
     authors = _author_agreement(keys, i, j)
+    abstracts = _abstract_agreement(keys, i, j)
+    if _abstracts_conflict(keys, i, j, abstracts, authors):
+        return None
     title_i, title_j = keys.titles[i], keys.titles[j]
     same_year = years_known and keys.years[i] == keys.years[j]
 
     if authors == "different" or min(len(title_i), len(title_j)) < MIN_FUZZY_CHARS:
-        # Same title by other authors, or a short generic title: only an exact, dated match counts.
-        exact = title_i == title_j and same_year and authors != "unknown"
-        return 100.0 if exact else None
+        exact = _exact_match(keys, i, j, authors, abstracts, years_known, same_year)
+        if exact is not None or authors == "different" or abstracts != "agree":
+            return exact
+        return _part_match(keys, i, j, 0.0, authors, abstracts, years_known, same_year)
 
     threshold = {"same": SAME_AUTHOR_THRESHOLD, "reordered": REORDERED_AUTHOR_THRESHOLD,
                  "unknown": NO_AUTHOR_THRESHOLD}[authors]
-    if (full_score >= threshold and keys.numbers[i] == keys.numbers[j]
+    contested = authors == "unknown" and abstracts != "agree" and (
+        _contested(keys, title_i) or _contested(keys, title_j))
+    if (full_score >= threshold and keys.numbers[i] == keys.numbers[j] and not contested
             and (title_i == title_j or not _word_swapped(keys, i, j))):
         return full_score
+    if (abstracts == "agree" and full_score >= CANDIDATE_CUTOFF and keys.numbers[i] == keys.numbers[j]
+            and not _word_swapped(keys, i, j)):  # not 'trientine' / 'penicillamine' in one group's two papers
+        return full_score - 1  # 'Zinc monotherapy for / in young children with ... Wilson(s) disease'
+    return _part_match(keys, i, j, main_score, authors, abstracts, years_known, same_year)
 
-    # A subtitle dropped or added: the main title of one is the whole title of the other.
-    main_i, main_j = keys.mains[i], keys.mains[j]
-    one_without_subtitle = not keys.has_subtitle[i] or not keys.has_subtitle[j]
-    if (one_without_subtitle and main_score >= SUBTITLE_THRESHOLD
-            and min(len(main_i), len(main_j)) >= MIN_SUBTITLE_MAIN_CHARS
-            and main_i not in keys.ambiguous_mains and main_j not in keys.ambiguous_mains
-            and keys.main_numbers[i] == keys.main_numbers[j]
-            and (authors != "unknown" or not years_known or same_year)):
-        return main_score - 2  # weaker evidence than a whole-title match: merged later
+
+def _exact_match(keys: _Keys, i: int, j: int, authors: str, abstracts: str, years_known: bool,
+                 same_year: bool) -> float | None:
+    """Same title by other authors, or a short generic title: only an exact, corroborated match counts."""
+    if keys.titles[i] != keys.titles[j]:
+        return None
+    if abstracts == "agree":
+        return 100.0
+    if authors == "different":  # a comment or reply titled like the article, unless the abstract says so
+        return None
+    if authors == "unknown":
+        return None
+    if same_year or (not years_known and len(keys.authors[i]) > 1 and _same_author_list(keys, i, j)):
+        return 100.0
     return None
+
+
+def _part_match(keys: _Keys, i: int, j: int, main_score: float, authors: str, abstracts: str,
+                years_known: bool, same_year: bool) -> float | None:
+    """One title is the other's start: a subtitle dropped, added or appended, or a cut-off export."""
+    short, long_ = sorted((i, j), key=lambda k: (len(keys.titles[k]), k))
+    shorter, longer = keys.titles[short], keys.titles[long_]
+    corroborated = abstracts == "agree"
+    dated = authors != "unknown" or not years_known or same_year
+
+    exact_head = shorter in keys.heads[long_]
+    if exact_head or (
+            (not keys.has_subtitle[i] or not keys.has_subtitle[j]) and main_score >= SUBTITLE_THRESHOLD
+            and keys.main_numbers[i] == keys.main_numbers[j]):
+        head = shorter if exact_head else min(keys.mains[i], keys.mains[j], key=len)
+        ambiguous = (head in keys.ambiguous_heads if exact_head
+                     else keys.mains[i] in keys.ambiguous_heads or keys.mains[j] in keys.ambiguous_heads)
+        if corroborated and len(head) >= MIN_AGREEING_HEAD_CHARS:
+            return 91.0
+        if len(head) >= MIN_SUBTITLE_MAIN_CHARS and not ambiguous and dated:
+            return 93.0 if shorter == head else main_score - 2
+        if (authors == "same" and same_year and len(head) >= MIN_FUZZY_CHARS
+                and _same_author_list(keys, i, j)):
+            return 90.0
+
+    cut_off = (len(shorter) >= MIN_PREFIX_CHARS and longer.startswith(shorter)
+               and _cut_numbers_agree(keys, short, long_))
+    if cut_off and (corroborated or (authors == "same" and _same_author_list(keys, i, j))):
+        return 89.0
+    return None
+
+
+def _cut_numbers_agree(keys: _Keys, short: int, long_: int) -> bool:
+    """Whether a title cut off from the other keeps its numbers: all but the last word's must be in the
+    longer title; the last word may be a cut-off one ('behavior. I...' from 'Introductory', '20' from
+    '2019'), but not one roman numeral standing for another ('Part I' vs 'Part II')."""
+    *kept, last = keys.tokens[short]
+    if not number_tokens(" ".join(kept)) <= keys.numbers[long_]:
+        return False
+    if not number_tokens(last) or last in keys.tokens[long_]:
+        return True
+    return any(token.startswith(last) and token not in ROMAN_NUMERALS for token in keys.tokens[long_])
 
 
 def _word_swapped(keys: _Keys, i: int, j: int) -> bool:
@@ -244,6 +410,15 @@ def _compatible(keys: _Keys, i: int, j: int) -> bool:
         return False
     if not keys.titles[i] or not keys.titles[j]:
         return True  # a record without title (grouped by DOI/PMID) is no evidence against
+    if _abstracts_conflict(keys, i, j, _abstract_agreement(keys, i, j), _author_agreement(keys, i, j)):
+        return False
+    if keys.titles[i] != keys.titles[j] and _author_agreement(keys, i, j) == "different":
+        return False  # a comment titled like the article it comments on, by other authors
+    shorter, longer = sorted((keys.titles[i], keys.titles[j]), key=len)
+    if longer.startswith(shorter) or shorter in keys.heads[i] or shorter in keys.heads[j]:
+        return True  # one is the other's start (numbers after the cut may be missing)
+    if keys.numbers[i] != keys.numbers[j]:
+        return False  # 'Part 1' / 'Part 2', 'phase II' / 'phase III'
     if fuzz.ratio(keys.titles[i], keys.titles[j]) >= COMPATIBLE_TITLE:
         return True
     one_without_subtitle = not keys.has_subtitle[i] or not keys.has_subtitle[j]

@@ -3,19 +3,23 @@
 Records are never deleted: a duplicate points at the kept record (`duplicate_of`) and every member
 shares `dedup_group` (the kept record's id). A run recomputes all groups from scratch in one
 transaction, so re-running is idempotent and a failed run leaves the previous state untouched.
+Decisions follow the groups in the same transaction (see `inherit`): the kept record inherits its
+duplicates' decisions, and an undone group gives every record its own decisions back.
 """
 
 from __future__ import annotations
 
 import itertools
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 import pandas as pd
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from screening.dedup.inherit import CarryReport, carry_decisions, restore_own_decisions
 from screening.dedup.keep import kept_records
 from screening.dedup.match import find_duplicate_groups
+from screening.dedup.normalise import ABSTRACT_CHARS
 from screening.store.audit import audit
 from screening.store.project import Project
 from screening.store.schema import Decision, DedupSplit, Record
@@ -37,9 +41,12 @@ class DedupReport:
     unique: int  # records left for screening
     groups: int  # duplicate groups
     changed: int = 0  # records whose dedup fields this run changed
+    decisions_carried: int = 0  # decision and consensus rows carried to kept records (or restored)
+    needs_lead: list[str] = field(default_factory=list)  # kept records whose copies were decided differently
 
     def as_dict(self) -> dict[str, int]:
-        return asdict(self)
+        """The counts (what decisions the run carried is in `decisions_carried` and `needs_lead`)."""
+        return {key: value for key, value in asdict(self).items() if key not in ("decisions_carried", "needs_lead")}
 
 
 @dataclass(frozen=True)
@@ -54,6 +61,7 @@ class DedupGroup:
 
 
 _COLUMNS = (Record.id, Record.title, Record.year, Record.authors, Record.doi, Record.pmid,
+            func.substr(Record.abstract, 1, ABSTRACT_CHARS).label("abstract"),
             func.coalesce(func.length(Record.abstract), 0).label("abstract_length"),
             Record.duplicate_of, Record.dedup_group)
 
@@ -100,15 +108,17 @@ def _write(session: Session, records: pd.DataFrame, groups: list[list[int]], kep
             changes.append({"id": int(record_id), "duplicate_of": duplicate_of, "dedup_group": kept_id})
     if changes:
         session.execute(update(Record), changes)
+    carried = carry_decisions(session, {member: kept_id for member, kept_id in kept.items() if member != kept_id})
     report = DedupReport(identified=len(records), duplicates_removed=len(kept) - len(groups),
                          unique=len(records) - (len(kept) - len(groups)), groups=len(groups),
-                         changed=len(changes))
-    audit(session, actor, "dedup", "records", None, old=before, new=report.as_dict())
+                         changed=len(changes), decisions_carried=_rows(carried), needs_lead=carried.needs_lead)
+    audit(session, actor, "dedup", "records", None, old=before, new=asdict(report))
     return report
 
 
 def undo_group(project: Project, group_id: int, actor: str) -> list[int]:
-    """Split a group: its members become unique records and are never grouped together again."""
+    """Split a group: its members become unique records with their own decisions back (the rows dedup
+    carried to the kept record are superseded by the ones before), and are never grouped together again."""
     with project.session() as session:
         members = session.execute(
             select(Record.id, Record.duplicate_of).where(Record.dedup_group == group_id).order_by(Record.id)).all()
@@ -120,8 +130,9 @@ def undo_group(project: Project, group_id: int, actor: str) -> list[int]:
         session.add_all(DedupSplit(record_a=a, record_b=b)
                         for a, b in itertools.combinations(ids, 2) if (a, b) not in existing)
         session.execute(update(Record).where(Record.id.in_(ids)).values(duplicate_of=None, dedup_group=None))
-        audit(session, actor, "dedup_undo", "dedup_group", group_id,
-              old={"kept": group_id, "members": ids}, new={"split_pairs": len(ids) * (len(ids) - 1) // 2})
+        restored = sum(restore_own_decisions(session, record_id) for record_id in ids)
+        audit(session, actor, "dedup_undo", "dedup_group", group_id, old={"kept": group_id, "members": ids},
+              new={"split_pairs": len(ids) * (len(ids) - 1) // 2, "decision_rows_restored": restored})
     return ids
 
 
@@ -153,6 +164,10 @@ def _stored_report(session: Session) -> DedupReport:
     groups = session.scalar(select(func.count(func.distinct(Record.dedup_group)))) or 0
     return DedupReport(identified=identified, duplicates_removed=duplicates, unique=identified - duplicates,
                        groups=groups)
+
+
+def _rows(carried: CarryReport) -> int:
+    return carried.decisions_added + carried.consensus_added + carried.rows_restored
 
 
 def _counts(duplicate_of: pd.Series, dedup_group: pd.Series) -> dict[str, int]:

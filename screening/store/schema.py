@@ -89,6 +89,32 @@ class DedupSplit(Base):
     __table_args__ = (UniqueConstraint("record_a", "record_b", name="uq_split_pair"),)
 
 
+class DedupCarry(Base):
+    """A duplicate whose decisions dedup carried to its kept record (undone_at set once reverted)."""
+
+    __tablename__ = "dedup_carries"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    duplicate_id: Mapped[int] = mapped_column(ForeignKey("records.id"), index=True)
+    kept_id: Mapped[int] = mapped_column(ForeignKey("records.id"), index=True)
+    carried_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    undone_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class DedupAddedRow(Base):
+    """A decision or consensus row dedup appended to a kept record, and the row current before it, so
+    that splitting the group can restore the kept record's own decisions."""
+
+    __tablename__ = "dedup_added_rows"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kept_id: Mapped[int] = mapped_column(ForeignKey("records.id"), index=True)
+    table: Mapped[str] = mapped_column(String(16))  # "decisions" or "consensus"
+    row_id: Mapped[int] = mapped_column(Integer)
+    previous_row_id: Mapped[int | None] = mapped_column(Integer)
+    # A 'maybe' standing for one reviewer's different decisions on the copies: a conflict for the lead.
+    conflict: Mapped[bool] = mapped_column(Boolean, default=False)
+    undone_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
 class Reviewer(Base):
     """A reviewer; ``name`` is shown as typed, ``name_key`` (see reviewer_key) is the identity.
 

@@ -47,8 +47,10 @@ def _imports(ctx: Context) -> None:
 
 def _run_dedup(ctx: Context) -> None:
     report = run_dedup(ctx.project, actor=ctx.user.name)
+    contested = (f" {len(report.needs_lead)} kept records had copies decided differently: settle them on the "
+                 "Contested page." if report.needs_lead else "")
     st.session_state["dedup_message"] = (f"Found {report.groups} duplicate groups: {report.duplicates_removed} "
-                                         f"duplicates removed, {report.unique} unique records.")
+                                         f"duplicates removed, {report.unique} unique records.{contested}")
 
 
 def _undo_group(ctx: Context, group_id: int) -> None:
