@@ -19,6 +19,7 @@ from screening.decisions.reviewers import ReviewerError, add_reviewer, authentic
 from screening.decisions.sign_in import NAME_BACKOFF, sign_in
 from screening.store.project import Project
 from screening.store.schema import AuditEntry, Reviewer, SignInAttempt, utcnow
+from tests.sign_in_racer import start_racers
 from tests.store_helpers import make_project
 from tests.test_store_postgres import pg_url  # noqa: F401  (fixture)
 
@@ -133,6 +134,26 @@ def test_a_clock_set_back_never_makes_the_wait_longer_than_the_delay(team):
     assert sign_in(team, "ann", ANN_PASSWORD, None).retry_after == 1.0  # 1 s after 3 failures, not 5 h
 
 
+def _servers_racing_let_one_attempt_through(project: Project) -> None:
+    """Four processes (as four app servers) try 'lead' at the same instant while the backoff allows one."""
+    long_ago = utcnow() - timedelta(minutes=10)  # 9 failures: the next may come 64 s after the last, long past
+    with project.session() as session:
+        session.add_all(SignInAttempt(at=long_ago, name_key="lead", client="local", succeeded=False)
+                        for _ in range(9))
+        session.flush()
+        seeded = session.scalar(select(func.max(SignInAttempt.id)))
+    racers = start_racers(str(project.path), "lead", "wrong", 4)
+    outcomes = [racer.communicate(timeout=120) for racer in racers]
+    assert [r.returncode for r in racers] == [0] * 4, [err for _, err in outcomes]
+    assert sorted(out.strip() for out, _ in outcomes) == ["checked", "throttled", "throttled", "throttled"]
+    with project.session() as session:
+        assert session.scalar(select(func.count(SignInAttempt.id)).where(SignInAttempt.id > seeded)) == 1
+
+
+def test_app_servers_racing_on_one_project_let_one_attempt_through(team):
+    _servers_racing_let_one_attempt_through(team)
+
+
 def _hostile_names_get_the_same_answer(project: Project) -> None:
     now = utcnow()
     for name in ("ann\x00", "a" * 300, "ANN", "  ann  "):
@@ -154,6 +175,7 @@ def test_sign_in_on_postgres(tmp_path, pg_url):  # noqa: F811
         add_reviewer(session, "ann", password=ANN_PASSWORD)
     _hostile_names_get_the_same_answer(project)
     assert sign_in(project, "lead", LEAD_PASSWORD, "198.51.100.4").signed_in
+    _servers_racing_let_one_attempt_through(project)
 
 
 def test_forwarded_for_names_the_address_the_trusted_proxy_saw():

@@ -6,11 +6,13 @@ has passed that doubles with every further failure, up to 15 minutes; a success 
 failures older than a day are forgotten. Refused attempts are not stored, so hammering does not grow the
 database and a person retrying too early does not lengthen their own wait.
 
-Designed for one server process (Streamlit runs every browser session as a thread of one process): a
-process-wide lock serialises sign-ins, so checking the count and recording the attempt cannot interleave
-and only one scrypt (128 MiB) runs at a time. Several processes on one database share the counts, but
-each could let one attempt through between another's check and record. No database transaction is open
-while scrypt runs, so a sign-in never holds SQLite's write lock for the second scrypt takes.
+Several server processes on one project (see the README's PostgreSQL deployment) share the counts: the
+check and the row of the attempt are written in one short transaction, first as a failure, before scrypt
+runs, and that transaction is serialised across processes (SQLite's BEGIN IMMEDIATE takes the write lock;
+on PostgreSQL a transaction-scoped advisory lock), so two servers cannot both let an attempt through in
+the same window. The row turns into a success only once the password checked out. Within a process a lock
+runs one sign-in at a time, so at most one scrypt (128 MiB) per process is in flight; no transaction is
+open while scrypt runs.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -29,6 +31,7 @@ from screening.store.audit import audit
 from screening.store.project import Project
 from screening.store.schema import Reviewer, SignInAttempt, utcnow
 
+_ADVISORY_LOCK = 0x5C12E11  # PostgreSQL advisory-lock key of the sign-in check (any constant of this app)
 LOCAL_CLIENT = "local"  # the address Streamlit reports as None: a browser on the server machine itself
 FORGET_AFTER = timedelta(days=1)
 _LOCK = threading.Lock()
@@ -99,12 +102,26 @@ def wait_seconds(session: Session, name: str, client: str | None, now: datetime 
     return max(waits)
 
 
-def _record(session: Session, name: str, client: str, reviewer_id: int | None, succeeded: bool,
-            now: datetime) -> None:
-    session.add(SignInAttempt(at=now, name_key=name_key(name), client=client_key(client), succeeded=succeeded))
+def _serialise(session: Session) -> None:
+    """Make check-and-reserve atomic across processes: SQLite's BEGIN IMMEDIATE already is; PostgreSQL is not."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _ADVISORY_LOCK})
+
+
+def _reserve(session: Session, name: str, client: str | None, now: datetime) -> int:
+    """Store the attempt as a failure before the password is checked, so concurrent checks count it."""
+    attempt = SignInAttempt(at=now, name_key=name_key(name), client=client_key(client), succeeded=False)
+    session.add(attempt)
+    session.flush()
+    return attempt.id
+
+
+def _settle(session: Session, attempt_id: int, name: str, client: str | None, reviewer_id: int | None,
+            succeeded: bool) -> None:
+    if succeeded:
+        session.execute(update(SignInAttempt).where(SignInAttempt.id == attempt_id).values(succeeded=True))
     audit(session, name_key(name) or "(empty)", "sign_in" if succeeded else "sign_in_failed", "reviewers",
           reviewer_id, None, {"client": client_key(client)})
-    session.flush()
 
 
 def _store_rehash(session: Session, reviewer_id: int, old: str, new: str, actor: str) -> None:
@@ -124,9 +141,11 @@ def sign_in(project: Project, name: str, password: str, client: str | None,
     with _LOCK:
         now = now or utcnow()
         with project.session() as session:
+            _serialise(session)
             wait = wait_seconds(session, name, client, now)
             if wait > 0:
                 return SignInResult(retry_after=wait, throttled=True)
+            attempt_id = _reserve(session, name, client, now)
             # PostgreSQL refuses NUL in any text parameter; no reviewer name holds one, so no lookup needed.
             reviewer = find_reviewer(session, name.strip()) if "\x00" not in name else None
             found = (reviewer.id, reviewer.name, reviewer.role, reviewer.password_hash) if reviewer else None
@@ -134,7 +153,7 @@ def sign_in(project: Project, name: str, password: str, client: str | None,
         succeeded = check_password(password, stored)  # one scrypt also for unknown names
         upgraded = hash_password(password) if succeeded and stored and needs_rehash(stored) else None
         with project.session() as session:
-            _record(session, name, client, found[0] if found else None, succeeded, now)
+            _settle(session, attempt_id, name, client, found[0] if found else None, succeeded)
             if upgraded:
                 _store_rehash(session, found[0], stored, upgraded, actor=found[1])
             if succeeded:
