@@ -28,8 +28,9 @@ from sqlalchemy.sql.elements import ColumnElement
 from screening.decisions.passwords import check_password, describe, hash_password, needs_rehash
 from screening.decisions.reviewers import find_reviewer
 from screening.store.audit import audit
+from screening.store.identity import reviewer_key
 from screening.store.project import Project
-from screening.store.schema import Reviewer, SignInAttempt, utcnow
+from screening.store.schema import REVIEWER_NAME_MAX, Reviewer, SignInAttempt, utcnow
 
 _ADVISORY_LOCK = 0x5C12E11  # PostgreSQL advisory-lock key of the sign-in check (any constant of this app)
 LOCAL_CLIENT = "local"  # the address Streamlit reports as None: a browser on the server machine itself
@@ -71,8 +72,9 @@ class SignInResult:
 
 
 def name_key(name: str) -> str:
-    """The backoff key of a typed name: trimmed, case-folded, NUL-free and column-sized, known or not."""
-    return name.strip().casefold().replace("\x00", "")[:128]
+    """The backoff key of a typed name, known or not: the reviewer identity key ("Ann", "ann " and "ＡＮＮ"
+    share one backoff, as they are one reviewer), NUL-free and column-sized."""
+    return reviewer_key(name).replace("\x00", "")[:REVIEWER_NAME_MAX]
 
 
 def client_key(client: str | None) -> str:

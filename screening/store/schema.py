@@ -207,12 +207,13 @@ class AuditEntry(Base):
 class SignInAttempt(Base):
     """A checked password sign-in (refused or not), kept so that sign-in backoff survives a restart.
 
-    Keyed by the name as typed (case-folded), not by reviewer, so unknown names back off exactly like known ones."""
+    Keyed by the typed name's identity key (store/identity.py), not by reviewer id, so unknown names back off
+    exactly like known ones."""
 
     __tablename__ = "sign_in_attempts"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-    name_key: Mapped[str] = mapped_column(String(128))
+    name_key: Mapped[str] = mapped_column(String(REVIEWER_NAME_MAX))
     client: Mapped[str] = mapped_column(String(64))
     succeeded: Mapped[bool] = mapped_column(Boolean)
     __table_args__ = (Index("ix_sign_in_name", "name_key", "id"), Index("ix_sign_in_client", "client", "id"))
