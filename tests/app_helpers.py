@@ -25,7 +25,8 @@ def make_project(folder: Path, reviewers: dict[str, str] | None = None, password
     project = Project.init(folder, protocol=PROTOCOL)
     import_file(project, RECORDS_CSV)
     with project.session() as session:
-        for name, role in (reviewers or {}).items():
+        # Leads first: nobody else may get a password before a lead has one.
+        for name, role in sorted((reviewers or {}).items(), key=lambda item: item[1] != "lead"):
             add_reviewer(session, name, role=role, password=PASSWORD if passwords else None)
     return project
 

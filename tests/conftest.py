@@ -9,6 +9,9 @@ from pathlib import Path
 import pytest
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+# Tests create dozens of reviewers with passwords: scrypt at N=2^10 instead of OWASP's 2^17 (about 1 s each
+# here). Only tests set this; tests/test_sign_in.py checks the production parameters with it removed.
+os.environ.setdefault("SCREENING_INSECURE_TEST_SCRYPT_N", "1024")
 
 FIXTURES = Path(__file__).parent / "fixtures"
 REPO = Path(__file__).parents[1]

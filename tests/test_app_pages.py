@@ -108,7 +108,7 @@ def test_team_page_sets_dual_screening_adds_reviewers_and_assigns_batches(tmp_pa
 
     at.text_input(key="new_reviewer_name").input("cy")
     at.selectbox(key="new_reviewer_role").set_value("advisor")
-    at.text_input(key="new_reviewer_password").input("s3cret!")
+    at.text_input(key="new_reviewer_password").input("s3cret! and longer")
     at.button[[b.label for b in at.button].index("Add reviewer")].click().run()
     assert "Added cy (advisor)." in at.success[0].value
     assert "cy" in at.dataframe[0].value["name"].tolist()
@@ -123,11 +123,11 @@ def test_team_page_sets_dual_screening_adds_reviewers_and_assigns_batches(tmp_pa
     assert pending_records(project, "ann") == pending_records(project, "bob") == sorted(set(assigned))
 
     at.selectbox(key="password_reviewer").set_value("lead")
-    at.text_input(key="password_value").input("lead-pass")
+    at.text_input(key="password_value").input("lead-pass of the team")
     at.button[[b.label for b in at.button].index("Set password")].click().run()
     assert "Password set for lead." in at.success[0].value
     with project.session() as session:
-        assert authenticate(session, "lead", "lead-pass") is not None
+        assert authenticate(session, "lead", "lead-pass of the team") is not None
 
 
 def test_project_page_imports_with_the_cli_messages(tmp_path, monkeypatch):

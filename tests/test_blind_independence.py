@@ -221,7 +221,7 @@ def test_a_blind_reviewers_pages_do_not_change_with_another_reviewers_unresolved
 
 
 def test_with_one_decision_per_record_everyone_shares_the_teams_model(tmp_path):
-    project = make_project(tmp_path / "p", {"ann": "reviewer", "bob": "reviewer"})  # blind on, 1 per record
+    project = make_project(tmp_path / "p", {"ann": "reviewer", "bob": "reviewer"}, passwords=False)  # blind, 1/record
     ranker = _ranker(project)
     queue = reviewer_queue(project, "bob", STAGE, ranker)
     decide(project, "ann", queue[-1], "include")

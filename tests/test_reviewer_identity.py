@@ -66,7 +66,7 @@ def test_one_person_cannot_satisfy_dual_screening_under_two_spellings(tmp_path):
 def test_sign_in_name_is_case_insensitive(tmp_path):
     project = make_project(tmp_path, reviewers={})
     with project.session() as session:
-        add_reviewer(session, "Ann", password="a long password")
+        add_reviewer(session, "Ann", role="lead", password="a long password")  # a lead: the first password
         assert authenticate(session, "aNN ", "a long password").name == "Ann"
 
 

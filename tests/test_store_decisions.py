@@ -142,17 +142,17 @@ def test_conflicts_consensus_and_training_labels(tmp_path):
 def test_passwords_are_hashed_and_checked(tmp_path):
     project = make_project(tmp_path, reviewers={})
     with project.session() as session:
-        reviewer = add_reviewer(session, "carer-rep", role="advisor", password="correct horse")
+        add_reviewer(session, "local-lead", role="lead")
+        assert authenticate(session, "local-lead", "") is None  # no password: no password sign-in
+        set_password(session, "local-lead", "lantern orbit pebble", actor="local-lead")
+        assert authenticate(session, "local-lead", "lantern orbit pebble") is not None
+        reviewer = add_reviewer(session, "carer-rep", role="advisor", password="correct horse battery")
         assert reviewer.password_hash.startswith("scrypt$") and "correct horse" not in reviewer.password_hash
-        assert authenticate(session, "carer-rep", "correct horse") is not None
+        assert authenticate(session, "carer-rep", "correct horse battery") is not None
         assert authenticate(session, "carer-rep", "wrong") is None
         with pytest.raises(ReviewerError, match="already exists"):
             add_reviewer(session, "carer-rep")
         with pytest.raises(ReviewerError, match="role must be one of"):
             add_reviewer(session, "x", role="boss")
-        add_reviewer(session, "local-lead", role="lead")
-        assert authenticate(session, "local-lead", "") is None  # no password: no password sign-in
-        set_password(session, "local-lead", "s3cret", actor="local-lead")
-        assert authenticate(session, "local-lead", "s3cret") is not None
         with pytest.raises(ReviewerError, match="must not be empty"):
             set_password(session, "local-lead", "", actor="local-lead")

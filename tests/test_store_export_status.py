@@ -131,12 +131,16 @@ def test_decide_cli_records_and_reports_errors(tmp_path):
 
 def test_add_reviewer_cli_with_role_and_hidden_password(tmp_path):
     project = make_project(tmp_path, reviewers={})
+    lead = runner.invoke(app, ["add-reviewer", str(project.path), "lee", "--role", "lead", "--password"],
+                         input="lantern orbit pebble\nlantern orbit pebble\n")
+    assert lead.exit_code == 0, lead.output
     ok = runner.invoke(app, ["add-reviewer", str(project.path), "ada", "--role", "advisor", "--password"],
-                       input="pw1\npw1\n")
+                       input="violet canyon drum\nvioletcanyon drum\nviolet canyon drum\nviolet canyon drum\n")
     assert ok.exit_code == 0 and "added ada (advisor)" in ok.output
+    assert "do not match" in ok.output  # the confirmation caught the typo and asked again
     again = runner.invoke(app, ["add-reviewer", str(project.path), "ada"])
     assert again.exit_code == 2 and "already exists" in again.output
     bad = runner.invoke(app, ["add-reviewer", str(project.path), "bo", "--role", "boss"])
     assert bad.exit_code == 2 and "role must be one of" in bad.output
     with project.session() as session:
-        assert authenticate(session, "ada", "pw1").role == "advisor"
+        assert authenticate(session, "ada", "violet canyon drum").role == "advisor"

@@ -1,20 +1,28 @@
 """Signing in: passwords (scrypt, via the decisions.reviewers module) or local single-reviewer mode.
 
 Local mode applies while no reviewer of the project has a password: a one-person review needs no login,
-and the first person to open the project becomes its lead.
+and the first person to open the project becomes its lead. Password sign-in backs off per name and per
+client (decisions.sign_in); the client is the browser's address as Streamlit's server sees it.
 """
 
 from __future__ import annotations
+
+import math
+import os
 
 import streamlit as st
 from sqlalchemy import select
 
 from screening.app.context import User
-from screening.decisions.reviewers import ReviewerError, add_reviewer, authenticate, list_reviewers
+from screening.decisions.reviewers import ReviewerError, add_reviewer, list_reviewers
+from screening.decisions.sign_in import SignInResult, sign_in
 from screening.store.project import Project
 from screening.store.schema import Reviewer
 
 SESSION_KEY = "user"
+# Behind reverse proxies every browser arrives from the proxy's address; with SCREENING_TRUSTED_PROXIES=n the
+# client is the n-th address from the right of X-Forwarded-For (the one the outermost trusted proxy saw).
+TRUSTED_PROXIES_VARIABLE = "SCREENING_TRUSTED_PROXIES"
 
 
 def passwords_in_use(project: Project) -> bool:
@@ -35,18 +43,39 @@ def _sign_in(user: User) -> None:
     st.session_state[SESSION_KEY] = user
 
 
+def forwarded_client(forwarded_for: str, trusted_proxies: int) -> str | None:
+    """The address the outermost of `trusted_proxies` proxies saw, from an X-Forwarded-For header value."""
+    hops = [hop.strip() for hop in forwarded_for.split(",") if hop.strip()]
+    return hops[-trusted_proxies] if 0 < trusted_proxies <= len(hops) else None
+
+
+def client_address() -> str | None:
+    """The browser's address (None on the server machine itself), for the per-client sign-in backoff."""
+    trusted = os.environ.get(TRUSTED_PROXIES_VARIABLE, "0")
+    header = st.context.headers.get("X-Forwarded-For")
+    if trusted.isdigit() and isinstance(header, str) and (forwarded := forwarded_client(header, int(trusted))):
+        return forwarded
+    address = getattr(st.context, "ip_address", None)
+    return address if isinstance(address, str) else None  # AppTest has no connection (and answers a mock)
+
+
+def refusal_message(result: SignInResult) -> str:
+    wait = math.ceil(result.retry_after)
+    if result.throttled:
+        return f"Too many failed sign-ins for this name or from this address: try again in {wait} s."
+    return "Unknown reviewer or wrong password." + (f" Wait {wait} s before the next try." if wait > 0 else "")
+
+
 def _password_form(project: Project) -> None:
     with st.form("sign_in"):
         name = st.text_input("Reviewer name", key="sign_in_name")
         password = st.text_input("Password", type="password", key="sign_in_password")
         if st.form_submit_button("Sign in", type="primary"):
-            with project.session() as session:
-                reviewer = authenticate(session, name.strip(), password)
-                user = User(reviewer.name, reviewer.role) if reviewer else None
-            if user is None:
-                st.error("Unknown reviewer or wrong password.")
+            result = sign_in(project, name, password, client_address())
+            if not result.signed_in:
+                st.error(refusal_message(result))
             else:
-                _sign_in(user)
+                _sign_in(User(result.name, result.role))
                 st.rerun()
 
 

@@ -112,18 +112,35 @@ def add_reviewer_command(
     password: Annotated[bool, typer.Option("--password", help="Prompt for a password (hidden).")] = False,
 ) -> None:
     """Add a reviewer to the project (with --password, sign-in in the app needs it)."""
+    from screening.decisions.password_policy import RULE
     from screening.decisions.reviewers import ReviewerError, add_reviewer
 
-    secret = typer.prompt("Password", hide_input=True, confirmation_prompt=True) if password else None
+    secret = typer.prompt(f"Password ({RULE})", hide_input=True, confirmation_prompt=True) if password else None
     project = open_project(directory)
     with reported_errors(ReviewerError), project.session() as session:
         add_reviewer(session, name, role=role, password=secret, actor="cli")
     typer.echo(f"added {name} ({role})")
 
 
+def set_password_command(
+    directory: Annotated[Path, typer.Argument(help="Project folder.")],
+    name: Annotated[str, typer.Argument(help="Reviewer name.")],
+) -> None:
+    """Give an existing reviewer a password, or change it (prompted twice, hidden); a lead comes first."""
+    from screening.decisions.password_policy import RULE
+    from screening.decisions.reviewers import ReviewerError, set_password
+
+    project = open_project(directory)
+    secret = typer.prompt(f"New password for {name} ({RULE})", hide_input=True, confirmation_prompt=True)
+    with reported_errors(ReviewerError), project.session() as session:
+        set_password(session, name, secret, actor="cli")
+    typer.echo(f"password set for {name}")
+
+
 def register(app: typer.Typer) -> None:
     app.command("status")(status)
     app.command("add-reviewer")(add_reviewer_command)
+    app.command("set-password")(set_password_command)
     app.command("decide")(decide)
     app.command("import-decisions")(import_decisions_command)
     app.command("export")(export)

@@ -6,22 +6,15 @@ one reviewer, shown as first added.
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
-import secrets
-
 from sqlalchemy import or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from screening.decisions.password_policy import password_problem
+from screening.decisions.passwords import check_password, hash_password
 from screening.store.audit import audit
 from screening.store.identity import display_name, reviewer_key
 from screening.store.schema import REVIEWER_NAME_MAX, ROLES, Reviewer, utcnow
-
-# scrypt parameters (RFC 7914 / OWASP interactive-login guidance): N=2**14, r=8, p=1.
-_SCRYPT_N, _SCRYPT_R, _SCRYPT_P = 2**14, 8, 1
-
 
 _UPSERT_INSERT = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
@@ -30,27 +23,24 @@ class ReviewerError(ValueError):
     """Unknown reviewer, bad role, or a reviewer that already exists."""
 
 
-def hash_password(password: str) -> str:
-    """Salted scrypt hash in a self-describing string, so parameters can be raised later."""
-    if not password:
-        raise ReviewerError("password must not be empty")
-    salt = secrets.token_bytes(16)
-    digest = hashlib.scrypt(password.encode(), salt=salt, n=_SCRYPT_N, r=_SCRYPT_R, p=_SCRYPT_P)
-    encode = base64.b64encode
-    return f"scrypt${_SCRYPT_N}${_SCRYPT_R}${_SCRYPT_P}${encode(salt).decode()}${encode(digest).decode()}"
+def lead_has_password(session: Session) -> bool:
+    return session.scalars(select(Reviewer.id).where(Reviewer.role == "lead", Reviewer.password_hash.is_not(None))
+                           ).first() is not None
 
 
-def verify_password(password: str, stored: str | None) -> bool:
-    if not stored:
-        return False
-    try:
-        scheme, n, r, p, salt, digest = stored.split("$")
-    except ValueError:
-        return False
-    if scheme != "scrypt":
-        return False
-    candidate = hashlib.scrypt(password.encode(), salt=base64.b64decode(salt), n=int(n), r=int(r), p=int(p))
-    return hmac.compare_digest(candidate, base64.b64decode(digest))
+def new_password_hash(session: Session, name: str, role: str, password: str) -> str:
+    """The hash of a new password for reviewer `name`, once it passes the policy and cannot lock the lead out.
+
+    The first password ends local mode for everyone (see app.auth); if it went to a plain reviewer, no lead
+    could sign in any more to manage the team. So a lead must hold a password before anyone else gets one."""
+    problem = password_problem(password, [name])
+    if problem:
+        raise ReviewerError(problem)
+    if role != "lead" and not lead_has_password(session):
+        raise ReviewerError(f"give a lead a password before '{name}': once anyone has a password everyone signs "
+                            "in with one, and a lead without one could no longer manage the team "
+                            "(screening set-password DIR LEAD)")
+    return hash_password(password)
 
 
 def find_reviewer(session: Session, name: str) -> Reviewer | None:
@@ -111,7 +101,8 @@ def add_reviewer(session: Session, name: str, role: str = "reviewer", password: 
         raise ReviewerError(f"role must be one of {', '.join(ROLES)}, got '{role}'")
     if (existing := find_reviewer(session, name)) is not None:
         raise _already_exists(name, existing)
-    reviewer = _insert_reviewer(session, name, role, hash_password(password) if password else None)
+    password_hash = new_password_hash(session, name, role, password) if password else None
+    reviewer = _insert_reviewer(session, name, role, password_hash)
     if reviewer is None:  # added by another process since the check above
         raise _already_exists(name, find_reviewer(session, name))
     audit(session, actor, "add_reviewer", "reviewers", reviewer.id, None, {"name": name, "role": role})
@@ -137,15 +128,18 @@ def set_password(session: Session, name: str, password: str, actor: str) -> Revi
     """Give a reviewer (for example a lead created in local mode) a password, or change it."""
     reviewer = get_reviewer(session, name)
     had_password = reviewer.password_hash is not None
-    reviewer.password_hash = hash_password(password)
+    reviewer.password_hash = new_password_hash(session, reviewer.name, reviewer.role, password)
     audit(session, actor, "set_password", "reviewers", reviewer.id, {"had_password": had_password},
           {"had_password": True})
     return reviewer
 
 
 def authenticate(session: Session, name: str, password: str) -> Reviewer | None:
+    """The reviewer if `password` is theirs; one scrypt whether or not the name exists (no enumeration).
+
+    No throttling or rehash here: the app signs in through decisions.sign_in, which adds both."""
     reviewer = find_reviewer(session, name)
-    if reviewer is None or not verify_password(password, reviewer.password_hash):
+    if not check_password(password, reviewer.password_hash if reviewer else None):
         return None
     return reviewer
 

@@ -202,3 +202,18 @@ class AuditEntry(Base):
     entity_id: Mapped[int | None] = mapped_column(Integer)
     old: Mapped[str | None] = mapped_column(Text)
     new: Mapped[str | None] = mapped_column(Text)
+
+
+class SignInAttempt(Base):
+    """A checked password sign-in (refused or not), kept so that sign-in backoff survives a restart.
+
+    Keyed by the typed name's identity key (store/identity.py), not by reviewer id, so unknown names back off
+    exactly like known ones."""
+
+    __tablename__ = "sign_in_attempts"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    name_key: Mapped[str] = mapped_column(String(REVIEWER_NAME_MAX))
+    client: Mapped[str] = mapped_column(String(64))
+    succeeded: Mapped[bool] = mapped_column(Boolean)
+    __table_args__ = (Index("ix_sign_in_name", "name_key", "id"), Index("ix_sign_in_client", "client", "id"))

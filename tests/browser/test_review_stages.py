@@ -14,7 +14,7 @@ from tests.browser.conftest import ARTIFACTS, start_app
 from tests.browser.test_keyboard_screening import TIMEOUT_MS, _settle
 from tests.review_helpers import TAPUPAS, complete_review
 
-PASSWORD = "lead-password"
+PASSWORD = "lead-password of the review"  # 15+ characters, not guessable (password_policy)
 
 
 @pytest.fixture

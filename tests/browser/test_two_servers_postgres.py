@@ -88,7 +88,7 @@ def test_two_app_servers_share_one_postgresql_project(tmp_path: Path, pg_schema_
     project = Project.init(tmp_path / "project", protocol=PROTOCOL, db_url=pg_schema_url)
     import_file(project, RECORDS_CSV)
     with project.session() as session:
-        for name, role in (("ann", "reviewer"), ("bob", "reviewer"), ("lead", "lead")):
+        for name, role in (("lead", "lead"), ("ann", "reviewer"), ("bob", "reviewer")):  # a lead first
             add_reviewer(session, name, role=role, password=PASSWORD)
         set_setting(session, "required_reviewers", "2", actor="lead")
     ARTIFACTS.mkdir(parents=True, exist_ok=True)

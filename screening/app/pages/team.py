@@ -10,6 +10,7 @@ from screening.app import ranking
 from screening.app.assignments import assign_records, assignment_counts, clear_assignments, split_evenly
 from screening.app.context import Context
 from screening.app.tables import show_table
+from screening.decisions.password_policy import RULE
 from screening.decisions.reviewers import ReviewerError, add_reviewer, list_reviewers, set_password
 from screening.store.schema import ROLES, Assignment, Record
 from screening.store.settings import blind_mode, required_reviewers, set_setting
@@ -31,7 +32,8 @@ def _add_reviewer_form(ctx: Context) -> None:
         name = cols[0].text_input("Name", key="new_reviewer_name")
         role = cols[1].selectbox("Role", ROLES, key="new_reviewer_role")
         password = cols[2].text_input("Password", type="password", key="new_reviewer_password",
-                                      help="Once any reviewer has a password, everyone signs in with one.")
+                                      help=f"{RULE.capitalize()}. Once any reviewer has a password, everyone signs in "
+                                      "with one, so a lead gets one first.")
         if st.form_submit_button("Add reviewer"):
             try:
                 with ctx.project.session() as session:
@@ -48,7 +50,8 @@ def _password_form(ctx: Context, names: list[str]) -> None:
         st.subheader("Set a password")
         cols = st.columns([2, 2])
         name = cols[0].selectbox("Reviewer", names, key="password_reviewer")
-        password = cols[1].text_input("New password", type="password", key="password_value")
+        password = cols[1].text_input("New password", type="password", key="password_value",
+                                      help=f"{RULE.capitalize()}. A lead gets one first.")
         if st.form_submit_button("Set password") and name:
             try:
                 with ctx.project.session() as session:
