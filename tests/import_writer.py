@@ -23,6 +23,25 @@ def import_at(project_dir: str, file: str, start_at: float) -> int:
     return 0 if outcome.ok else 1
 
 
+def check_demo_imported_once_by_four(project: Project) -> None:
+    """Four processes import the demo CSV into ``project`` at once: one stores it, three are told it is
+    already imported, none fails, and the tables hold it once."""
+    from sqlalchemy import func, select
+
+    from screening.store.schema import ImportBatch, Record
+    from tests.test_import_service import DEMO
+
+    importers = start_importers(str(project.path), str(DEMO), 4)
+    results = [importer.communicate(timeout=300) for importer in importers]
+    assert [importer.returncode for importer in importers] == [0] * 4, results
+    messages = sorted(out.strip() for out, _ in results)
+    assert messages[0].startswith("donners_2021.csv: 258 records imported as csv")
+    assert messages[1:] == ["donners_2021.csv: already imported, nothing added"] * 3
+    with project.session() as session:
+        assert session.scalar(select(func.count(ImportBatch.id))) == 1
+        assert session.scalar(select(func.count(Record.id))) == 258
+
+
 def start_importers(project_dir: str, file: str, n: int, delay: float = 3.0) -> list[subprocess.Popen]:
     """Start ``n`` importer processes that all begin importing ``delay`` seconds from now."""
     from tests.conftest import REPO

@@ -26,17 +26,6 @@ def test_two_processes_write_500_decisions_each(tmp_path):
 
 def test_four_processes_importing_one_file_store_it_once(tmp_path):
     from screening.store.project import Project
-    from screening.store.schema import ImportBatch, Record
-    from tests.import_writer import start_importers
-    from tests.test_import_service import DEMO
+    from tests.import_writer import check_demo_imported_once_by_four
 
-    project = Project.init(tmp_path / "p")
-    importers = start_importers(str(project.path), str(DEMO), 4)
-    results = [importer.communicate(timeout=300) for importer in importers]
-    assert [importer.returncode for importer in importers] == [0] * 4, results
-    messages = sorted(out.strip() for out, _ in results)
-    assert messages[0].startswith("donners_2021.csv: 258 records imported as csv")
-    assert messages[1:] == ["donners_2021.csv: already imported, nothing added"] * 3
-    with project.session() as session:
-        assert session.scalar(select(func.count(ImportBatch.id))) == 1
-        assert session.scalar(select(func.count(Record.id))) == 258
+    check_demo_imported_once_by_four(Project.init(tmp_path / "p"))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import warnings
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -29,6 +30,9 @@ if TYPE_CHECKING:
     from openpyxl.worksheet._read_only import ReadOnlyWorksheet as Worksheet
 
 _MB = 1 << 20
+# openpyxl warns (with its own file paths) about parts of a workbook it skips; the import's message says
+# what matters, and `screening import` must not print library internals.
+warnings.filterwarnings("ignore", category=UserWarning, module=r"openpyxl\.")
 
 
 def parse_xlsx(path: Path, file: str) -> list[RecordIn]:
