@@ -22,3 +22,10 @@ def test_two_processes_write_500_decisions_each(tmp_path):
         assert audited == 2 * N_DECISIONS
         per_reviewer = session.execute(select(Decision.reviewer_id, func.count()).group_by(Decision.reviewer_id))
         assert sorted(count for _, count in per_reviewer) == [N_DECISIONS, N_DECISIONS]
+
+
+def test_four_processes_importing_one_file_store_it_once(tmp_path):
+    from screening.store.project import Project
+    from tests.import_writer import check_demo_imported_once_by_four
+
+    check_demo_imported_once_by_four(Project.init(tmp_path / "p"))

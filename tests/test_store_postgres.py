@@ -87,3 +87,34 @@ def test_postgres_project_from_before_reviewer_keys_is_upgraded(tmp_path, pg_url
         assert dict(session.execute(select(Reviewer.name, Reviewer.name_key)).all()) == {"Ann": "ann", "ann": None}
         assert ensure_reviewer(session, "ANN").name == "Ann"
         assert "uq_reviewers_name_key" in {i["name"] for i in inspect(session.connection()).get_indexes("reviewers")}
+
+
+def test_postgres_same_file_imported_by_four_processes_at_once_is_stored_once(tmp_path, pg_url):
+    """The old read-then-insert check lost 3 of 4 such processes to an IntegrityError on PostgreSQL."""
+    from tests.import_writer import check_demo_imported_once_by_four
+
+    check_demo_imported_once_by_four(Project.init(tmp_path / "pg", db_url=pg_url))
+
+
+@pytest.mark.parametrize("bomb", ["long_doi_csv", "long_pmid_medline", "long_source_id_ris", "xlsx_long_doi",
+                                  "nul_after_8k_csv", "xlsx_nul_cell"])
+def test_postgres_refuses_what_its_columns_cannot_hold_as_sqlite_does(tmp_path, pg_url, bomb):
+    """The same ImportFormatError (file, line, record, field) on both backends, never a DataError."""
+    from screening.records.errors import ImportFormatError
+    from screening.records.fuzz import bombs
+
+    name, data = getattr(bombs, bomb)()
+    path = tmp_path / name
+    path.write_bytes(data)
+    outcomes = []
+    for url in (pg_url, None):
+        project = Project.init(tmp_path / ("pg" if url else "sqlite"), db_url=url)
+        try:
+            outcomes.append(("imported", import_file(project, path).added))
+        except ImportFormatError as error:
+            outcomes.append(("refused", str(error)))
+        with project.session() as session:
+            stored = session.scalars(select(Record.title)).all()
+        assert all("\x00" not in title for title in stored if title)
+        project.close()
+    assert outcomes[0] == outcomes[1]

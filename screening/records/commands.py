@@ -18,20 +18,16 @@ def import_command(
                            ] = SourceType.database,
     source: Annotated[str | None, typer.Option(help="Database or source name (default: the file's name).")] = None,
 ) -> None:
-    """Import export files; each file is all-or-nothing and re-importing the same file adds nothing."""
-    from screening.records.errors import ImportFormatError
-    from screening.records.service import import_file
+    """Import export files; each file is all-or-nothing, reported on its own line, and re-importing the same
+    file adds nothing. Exits non-zero when any file was refused (the others are still imported)."""
+    from screening.records.service import import_outcome
 
     project = open_project(directory)
     failed = False
     for file in files:
-        try:
-            summary = import_file(project, file, source_type=source_type.value, source=source)
-        except (ImportFormatError, FileNotFoundError) as error:
-            typer.echo(f"error: {error}", err=True)
-            failed = True
-            continue
-        typer.echo(summary.describe())
+        outcome = import_outcome(project, file, source_type=source_type.value, source=source)
+        typer.echo(outcome.message, err=not outcome.ok)
+        failed = failed or not outcome.ok
     if failed:
         raise typer.Exit(EXIT_BAD_INPUT)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import codecs
 
 from screening.records.errors import ImportFormatError
+from screening.records.limits import NUL_MESSAGE
 
 # Control characters that never occur in a text export (tab, LF, CR and form feed do).
 _BINARY_CONTROL = {b for b in range(32) if b not in (9, 10, 12, 13)}
@@ -19,7 +20,8 @@ _SNIFF_BYTES = 8192
 def decode_text(data: bytes, file: str) -> str:
     """Decode ``data`` (UTF-8 / UTF-8-BOM / UTF-16-BOM, else cp1252) and normalise line ends to LF.
 
-    Raises ImportFormatError for empty or binary content, naming ``file``.
+    Raises ImportFormatError for empty or binary content, naming ``file``, and for a NUL character
+    anywhere (the binary sniff only reads the first 8 KiB; no database should store a NUL).
     """
     if not data.strip():
         raise ImportFormatError(file, "the file is empty")
@@ -27,6 +29,8 @@ def decode_text(data: bytes, file: str) -> str:
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if not text.strip():
         raise ImportFormatError(file, "the file is empty")
+    if (nul := text.find("\x00")) >= 0:
+        raise ImportFormatError(file, NUL_MESSAGE, line=text.count("\n", 0, nul) + 1)
     return text
 
 

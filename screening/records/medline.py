@@ -20,20 +20,34 @@ _DOI = re.compile(r"^(\S+)\s+\[doi\]$", re.IGNORECASE)
 
 @dataclass
 class _Tagged:
-    """One record: tag -> values, each value with its continuation lines already joined."""
+    """One record: tag -> values, each value with its continuation lines joined (once, by `finish`).
+
+    Continuation parts are collected in a list: joining each onto the value so far would be quadratic in
+    the number of lines of a wrapped field.
+    """
 
     start_line: int
     values: dict[str, list[str]] = field(default_factory=dict)
     last_tag: str | None = None
+    _parts: list[str] = field(default_factory=list)
 
     def add(self, tag: str, value: str) -> None:
+        self._join_parts()
         self.values.setdefault(tag, []).append(value.strip())
         self.last_tag = tag
 
     def extend(self, value: str) -> None:
-        assert self.last_tag is not None
-        values = self.values[self.last_tag]
-        values[-1] = f"{values[-1]} {value.strip()}".strip()
+        self._parts.append(value.strip())
+
+    def finish(self) -> _Tagged:
+        self._join_parts()
+        return self
+
+    def _join_parts(self) -> None:
+        if self._parts and self.last_tag is not None:
+            values = self.values[self.last_tag]
+            values[-1] = " ".join([values[-1], *self._parts]).strip()
+        self._parts.clear()
 
     def first(self, *tags: str) -> str | None:
         for tag in tags:
@@ -57,7 +71,7 @@ def _split_records(text: str, file: str) -> list[_Tagged]:
     for number, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             if current is not None:
-                records.append(current)
+                records.append(current.finish())
                 current = None
             continue
         if line[0].isspace():
@@ -75,7 +89,7 @@ def _split_records(text: str, file: str) -> list[_Tagged]:
             current = _Tagged(number)
         current.add(match.group(1), match.group(2))
     if current is not None:
-        records.append(current)
+        records.append(current.finish())
     if not records:
         raise ImportFormatError(file, "contains no MEDLINE records")
     return records
@@ -86,6 +100,7 @@ def _record(tagged: _Tagged, file: str, position: int, where: Where) -> RecordIn
     return RecordIn(
         source_file=file,
         source_position=position,
+        source_line=where.line,
         title=tagged.first("TI", "BTI"),
         abstract=tagged.first("AB"),
         authors=[name for name in map(clean_text, tagged.values.get("FAU") or tagged.values.get("AU", []))

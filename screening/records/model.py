@@ -32,6 +32,7 @@ class RecordIn:
     keywords: list[str] = field(default_factory=list)
     source_id: str | None = None  # the source's own id (record_id/id column, RIS ID, PMID)
     label_included: int | None = None  # 1 / 0 when the file carries a label column
+    source_line: int | None = None  # line (or spreadsheet row) where the record starts, for error messages
 
     def __post_init__(self) -> None:
         self.doi = normalise_doi(self.doi)

@@ -12,10 +12,12 @@ from screening.records.bibtex import parse_bibtex
 from screening.records.encoding import decode_text
 from screening.records.errors import ImportFormatError
 from screening.records.fields import check_unique_source_ids
+from screening.records.limits import check_file_size
 from screening.records.medline import parse_medline
 from screening.records.model import RecordIn
 from screening.records.ris import parse_ris
-from screening.records.tabular import parse_delimited, parse_xlsx
+from screening.records.tabular import parse_delimited
+from screening.records.xlsx import parse_xlsx
 
 FORMATS = ("ris", "csv", "tsv", "xlsx", "bibtex", "medline")
 
@@ -63,6 +65,7 @@ def read_records(path: str | Path, *, format: str | None = None) -> ImportResult
     path = Path(path)
     file = path.name
     try:
+        check_file_size(path.stat().st_size, file)
         data = path.read_bytes()
     except OSError as exc:
         raise ImportFormatError(file, f"cannot be read ({exc.strerror or exc})") from exc

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 
 import rispy
+from rispy.config import LIST_TYPE_TAGS
 
 from screening.records.errors import ImportFormatError
 from screening.records.fields import Where, clean_text, excerpt, parse_pmid, parse_year, unique_in_order
@@ -30,15 +31,36 @@ _JOURNAL_KEYS = ("secondary_title", "alternate_title3", "journal_name", "alterna
 
 @dataclass
 class _RawRecord:
+    """One record's tag lines, each with its continuation lines, joined once when the record is read.
+
+    rispy would join a wrapped value onto the text so far for every continuation line, which is quadratic
+    in the number of lines, and fails with a TypeError when the tag was repeated; so continuations are
+    gathered here: joined for single-value tags, one value each for list tags (AU, KW), as rispy does.
+    """
+
     start_line: int
-    lines: list[str] = field(default_factory=list)
+    values: list[list[str]] = field(default_factory=list)
+    last_tag: str = "TY"
+
+    def add(self, tag: str, line: str) -> None:
+        self.values.append([line])
+        self.last_tag = tag
+
+    def add_continuation(self, line: str) -> None:
+        if self.last_tag in LIST_TYPE_TAGS:
+            self.values.append([f"{self.last_tag}  - {line.strip()}"])
+        else:
+            self.values[-1].append(line.strip())
+
+    def text(self) -> str:
+        return "\n".join([*(" ".join(parts) for parts in self.values), "ER  - "])
 
 
 def parse_ris(text: str, file: str) -> list[RecordIn]:
     """Read every record of RIS ``text``; errors name ``file`` and the line."""
     records = []
     for position, raw in enumerate(_split_records(text, file), start=1):
-        entry = rispy.loads("\n".join([*raw.lines, "ER  - "]))[0]
+        entry = rispy.loads(raw.text())[0]
         records.append(_record(entry, file, position, Where(file, line=raw.start_line, record=position)))
     return records
 
@@ -53,7 +75,7 @@ def _split_records(text: str, file: str) -> list[_RawRecord]:
         tag = match.group(1) if match else None
         if current is None:
             if tag == "TY":
-                current = _RawRecord(number, [line])
+                current = _RawRecord(number, [[line]])
             elif tag is not None:
                 raise ImportFormatError(file, f"tag '{tag}' appears before the record's 'TY  - ' line "
                                               "(every RIS record starts with TY and ends with ER)",
@@ -72,8 +94,10 @@ def _split_records(text: str, file: str) -> list[_RawRecord]:
             raise ImportFormatError(file, f"malformed tag line {excerpt(line)}: RIS tags are written "
                                           "'XX  - value' (two spaces, hyphen, space)",
                                     line=number, record=len(records) + 1)
+        elif tag is None:
+            current.add_continuation(line)
         else:
-            current.lines.append(line)  # a tag line, or a continuation of the previous tag's value
+            current.add(tag, line)
     if current is not None:
         raise ImportFormatError(file, f"record starting at line {current.start_line} is not closed by an "
                                       "'ER  - ' line", line=current.start_line, record=len(records) + 1)
@@ -87,6 +111,7 @@ def _record(entry: dict, file: str, position: int, where: Where) -> RecordIn:
     return RecordIn(
         source_file=file,
         source_position=position,
+        source_line=where.line,
         title=_first(entry, _TITLE_KEYS),
         abstract=_first(entry, _ABSTRACT_KEYS),
         authors=_authors(entry),
@@ -95,15 +120,22 @@ def _record(entry: dict, file: str, position: int, where: Where) -> RecordIn:
         doi=_doi(entry),
         pmid=pmid,
         keywords=unique_in_order(entry.get("keywords", [])),
-        source_id=clean_text(entry.get("id")) or clean_text(entry.get("accession_number")),
+        source_id=_single(entry.get("id")) or _single(entry.get("accession_number")),
     )
 
 
 def _first(entry: dict, keys: tuple[str, ...]) -> str | None:
     for key in keys:
-        if (value := clean_text(entry.get(key))) is not None:
+        if (value := _single(entry.get(key))) is not None:
             return value
     return None
+
+
+def _single(value: object) -> str | None:
+    """rispy gives a repeated single-value tag (two TI lines) as a list: the first non-empty value counts."""
+    if isinstance(value, list):
+        return next((text for item in value if (text := clean_text(item)) is not None), None)
+    return clean_text(value)
 
 
 def _authors(entry: dict) -> list[str]:
@@ -114,13 +146,13 @@ def _authors(entry: dict) -> list[str]:
 
 def _year(entry: dict, where: Where) -> int | None:
     for key, tag in _YEAR_KEYS:
-        if clean_text(entry.get(key)) is not None:
-            return parse_year(entry[key], where, tag)
+        if (value := _single(entry.get(key))) is not None:
+            return parse_year(value, where, tag)
     return None
 
 
 def _doi(entry: dict) -> str | None:
-    if (doi := clean_text(entry.get("doi"))) is not None:
+    if (doi := _single(entry.get("doi"))) is not None:
         return doi
     for url in entry.get("urls", []):
         if match := _DOI_URL.search(url):
@@ -130,8 +162,9 @@ def _doi(entry: dict) -> str | None:
 
 def _pmid(entry: dict, where: Where) -> str | None:
     """AN is the PubMed id only in MEDLINE/PubMed-sourced exports (Ovid Embase uses it for its own id)."""
-    accession = clean_text(entry.get("accession_number"))
-    database = " ".join(filter(None, (entry.get("name_of_database"), entry.get("database_provider"))))
+    accession = _single(entry.get("accession_number"))
+    database = " ".join(filter(None, (_single(entry.get("name_of_database")),
+                                      _single(entry.get("database_provider")))))
     if accession and any(name in database.lower() for name in _PMID_DATABASES):
         return parse_pmid(accession, where, "AN")
     return None

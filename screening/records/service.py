@@ -5,15 +5,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert
+from sqlalchemy.exc import SQLAlchemyError
 
+from screening.records.errors import ImportFormatError
+from screening.records.limits import check_row, column_limit
 from screening.records.model import RecordIn
 from screening.records.read import read_records
 from screening.sources.batches import record_source
-from screening.sources.kinds import check_source_type
+from screening.sources.kinds import SourceTypeError, check_source_type
 from screening.store.audit import audit
 from screening.store.project import Project
+from screening.store.review_schema import ImportSource
 from screening.store.schema import ImportBatch, Record
+from screening.store.upsert import insert_unless_present
+
+_SOURCE_ID_CHARS = column_limit(Record.__table__, "source_id") or 256
 
 
 @dataclass(frozen=True)
@@ -36,10 +43,18 @@ class ImportSummary:
         return f"{self.file}: {self.added} records imported as {self.format}{extra}"
 
 
-def _row(record: RecordIn, import_id: int, file_name: str) -> dict:
+@dataclass(frozen=True)
+class FileOutcome:
+    """One file's result as `screening import` and the app's Project page both report it."""
+
+    ok: bool
+    message: str
+    summary: ImportSummary | None = None
+
+
+def _row(record: RecordIn, file_name: str) -> dict:
     return {
-        "import_id": import_id,
-        "source_id": record.source_id or f"{file_name}:{record.source_position}",
+        "source_id": record.source_id or _position_id(file_name, record.source_position),
         "source_file": file_name,
         "source_position": record.source_position,
         "title": record.title,
@@ -56,17 +71,32 @@ def _row(record: RecordIn, import_id: int, file_name: str) -> dict:
     }
 
 
+def _position_id(file_name: str, position: int) -> str:
+    """The id of a record whose file gives none: "file:position", the name shortened to fit the column."""
+    suffix = f":{position}"
+    return file_name[: _SOURCE_ID_CHARS - len(suffix)] + suffix
+
+
 def import_file(project: Project, path: str | Path, actor: str = "import", *, source_type: str = "database",
                 source: str | None = None) -> ImportSummary:
     """Parse and store one export file; the same file (by content hash) is never imported twice.
 
     ``source_type`` (database, register, website, organisation, citation) and ``source`` (default: the
-    file's name) say how its records were found, for PRISMA's identification boxes.
+    file's name) say how its records were found, for PRISMA's identification boxes. Everything is checked
+    before the transaction starts (format, then every value against its column), so a refused file writes
+    nothing, with the same message on SQLite and PostgreSQL.
     """
     path = Path(path)
     source_type = check_source_type(source_type)
     result = read_records(path)  # raises ImportFormatError before anything is written
     records = result.records
+    batch = {"file_name": path.name, "sha256": result.sha256, "format": result.format, "n_records": len(records)}
+    check_row(ImportBatch.__table__, batch, path.name)
+    source_name = (source or path.name).strip()
+    check_row(ImportSource.__table__, {"source_name": source_name}, path.name)
+    rows = [_row(record, path.name) for record in records]
+    for record, row in zip(records, rows, strict=True):
+        check_row(Record.__table__, row, path.name, line=record.source_line, record=record.source_position)
     summary = ImportSummary(
         file=path.name, format=result.format, added=0, already_imported=False,
         missing_title=sum(r.missing_title for r in records),
@@ -74,15 +104,32 @@ def import_file(project: Project, path: str | Path, actor: str = "import", *, so
         labelled=sum(r.label_included is not None for r in records),
     )
     with project.session() as session:
-        if session.scalars(select(ImportBatch.id).where(ImportBatch.sha256 == result.sha256)).first():
+        batch_id = insert_unless_present(session, ImportBatch, batch, unique=["sha256"])
+        if batch_id is None:
             return ImportSummary(**{**summary.__dict__, "already_imported": True})
-        batch = ImportBatch(file_name=path.name, sha256=result.sha256, format=result.format,
-                            n_records=len(records))
-        session.add(batch)
-        session.flush()
-        if records:
-            session.execute(insert(Record), [_row(r, batch.id, path.name) for r in records])
-        record_source(session, batch.id, source_type, source or path.name)
-        audit(session, actor, "import", "imports", batch.id, None,
+        if rows:
+            session.execute(insert(Record), [{**row, "import_id": batch_id} for row in rows])
+        record_source(session, batch_id, source_type, source_name)
+        audit(session, actor, "import", "imports", batch_id, None,
               {"file": path.name, "format": result.format, "records": len(records)})
     return ImportSummary(**{**summary.__dict__, "added": len(records)})
+
+
+def import_outcome(project: Project, path: str | Path, actor: str = "import", *, source_type: str = "database",
+                   source: str | None = None) -> FileOutcome:
+    """Import one file and say what happened, never raising: each file of a batch is its own transaction,
+    so one bad file neither stops the others nor loses their messages."""
+    name = Path(path).name
+    try:
+        summary = import_file(project, path, actor=actor, source_type=source_type, source=source)
+    except ImportFormatError as error:
+        return FileOutcome(False, f"error: {error}")
+    except SourceTypeError as error:
+        return FileOutcome(False, f"error: {name}: {error}")
+    except SQLAlchemyError as error:
+        return FileOutcome(False, f"error: {name}: could not be stored, nothing of it was written "
+                                  f"(database error: {type(error).__name__})")
+    except Exception as error:  # noqa: BLE001 - last line of defence: a bug must not end a batch in a traceback
+        return FileOutcome(False, f"error: {name}: could not be imported because of an unexpected "
+                                  f"{type(error).__name__} ({str(error)[:200]}); nothing of it was written")
+    return FileOutcome(True, summary.describe(), summary)

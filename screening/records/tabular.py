@@ -1,16 +1,12 @@
-"""Spreadsheet exports (CSV, tab-delimited, XLSX) from Scopus, Web of Science, Covidence, ASReview,
-OpenAlex and PubMed: one header row, one record per row, columns matched through `columns.py`."""
+"""Spreadsheet exports (CSV, tab-delimited; XLSX through `xlsx.py`) from Scopus, Web of Science, Covidence,
+ASReview, OpenAlex and PubMed: one header row, one record per row, columns matched through `columns.py`."""
 
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
-import itertools
-import zipfile
 from collections.abc import Callable, Iterable, Iterator
-from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TypeVar
 
 from screening.records.columns import REQUIRED_ANY, match_columns
 from screening.records.errors import ImportFormatError
@@ -23,10 +19,8 @@ from screening.records.fields import (
     split_authors,
     split_keywords,
 )
+from screening.records.limits import MAX_TEXT_CHARS
 from screening.records.model import RecordIn
-
-if TYPE_CHECKING:
-    from openpyxl.worksheet._read_only import ReadOnlyWorksheet as Worksheet
 
 T = TypeVar("T")
 Row = tuple[int, list[str | None]]  # (line or spreadsheet row number, cells)
@@ -47,31 +41,6 @@ def parse_delimited(text: str, file: str, delimiter: str | None = None) -> list[
             return records_from_rows(file, _delimited_rows(text, file, delimiter, quoted=False), what="line")
         except ImportFormatError:
             raise quoted_error from None
-
-
-def parse_xlsx(path: Path, file: str) -> list[RecordIn]:
-    """Read the first worksheet of ``path`` whose first non-empty row has recognisable column names."""
-    import openpyxl  # imported here: only spreadsheets need it, and it is slow to import
-    from openpyxl.utils.exceptions import InvalidFileException
-
-    try:
-        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError) as exc:
-        raise ImportFormatError(file, f"is not a readable .xlsx workbook ({exc})") from exc
-    try:
-        checked: list[str] = []
-        for sheet in workbook.worksheets:
-            rows = _sheet_rows(sheet)
-            header = next(rows, None)
-            if header is not None and _has_required(header[1]):
-                return records_from_rows(file, itertools.chain([header], rows), what="row")
-            checked.append(sheet.title)
-        raise ImportFormatError(
-            file, f"no worksheet has a header row with a title or abstract column (checked sheets: "
-                  f"{', '.join(repr(name) for name in checked)}); the first row of the sheet must hold "
-                  f"column names such as 'Title' and 'Abstract'")
-    finally:
-        workbook.close()
 
 
 def records_from_rows(file: str, rows: Iterable[Row], what: str) -> list[RecordIn]:
@@ -111,6 +80,7 @@ def _record(file: str, position: int, where: Where, values: dict[str, tuple[str,
     return RecordIn(
         source_file=file,
         source_position=position,
+        source_line=where.line,
         title=text("title"),
         abstract=text("abstract"),
         authors=split_authors(text("authors")),
@@ -133,28 +103,10 @@ def _delimited_rows(text: str, file: str, delimiter: str, quoted: bool) -> Itera
             yield start, list(cells)
             start = reader.line_num + 1
     except csv.Error as exc:
+        if "field larger than field limit" in str(exc):
+            raise ImportFormatError(file, f"has a field longer than {MAX_TEXT_CHARS:,} characters, the most one "
+                                          "field may hold (or a quote that is never closed)", line=start) from exc
         raise ImportFormatError(file, f"is not valid delimited text ({exc})", line=start) from exc
-
-
-def _sheet_rows(sheet: Worksheet) -> Iterator[Row]:
-    """Yield non-empty rows with their spreadsheet row numbers, cells as text."""
-    for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
-        cells = [_cell_text(value) for value in values]
-        while cells and cells[-1] is None:
-            cells.pop()
-        if cells:
-            yield number, cells
-
-
-def _cell_text(value: object) -> str | None:
-    """Excel stores years and ids as numbers (2016.0) and dates as datetimes; read them as text."""
-    if value is None:
-        return None
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, dt.datetime | dt.date):
-        return value.isoformat()
-    return str(value)
 
 
 def _check_width(file: str, number: int, what: str, cells: list[str | None], width: int) -> None:
@@ -172,7 +124,8 @@ def _cell(cells: list[str | None], index: int) -> str | None:
     return cells[index] if index < len(cells) else None
 
 
-def _has_required(header: list[str | None]) -> bool:
+def has_required_columns(header: list[str | None]) -> bool:
+    """Whether a header row names a title or an abstract column (else it is not a list of references)."""
     columns = match_columns([clean_text(cell) or "" for cell in header])
     return any(field in columns for field in REQUIRED_ANY)
 

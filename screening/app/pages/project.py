@@ -10,30 +10,19 @@ import streamlit as st
 from screening.app.context import Context
 from screening.app.manual_record_form import manual_record_form
 from screening.app.tables import show_table
+from screening.app.uploads import import_uploads
 from screening.dedup.service import current_report, list_groups, run_dedup, undo_group
 from screening.protocol.errors import ProtocolError
 from screening.protocol.load import MARKDOWN_SUFFIXES
 from screening.protocol.versions import current_protocol_hash, protocol_versions, restore_protocol, save_protocol
-from screening.records.errors import ImportFormatError
-from screening.records.service import import_file
 from screening.store.records_table import records_frame
-
-IMPORT_DIR = "imports"
 
 
 def _import_uploads(ctx: Context) -> None:
+    """Each file is stored and imported on its own; every file's message is kept for the next run."""
     uploads = st.session_state.get("import_files") or []
-    messages: list[tuple[bool, str]] = []
-    folder = ctx.project.path / IMPORT_DIR
-    folder.mkdir(exist_ok=True)
-    for upload in uploads:
-        path = folder / Path(upload.name).name  # never trust a client path
-        path.write_bytes(upload.getvalue())
-        try:
-            messages.append((True, import_file(ctx.project, path, actor=ctx.user.name).describe()))
-        except (ImportFormatError, FileNotFoundError) as error:
-            messages.append((False, f"error: {error}"))
-    st.session_state["import_messages"] = messages
+    st.session_state["import_messages"] = import_uploads(
+        ctx.project, [(upload.name, upload.getvalue()) for upload in uploads], actor=ctx.user.name)
 
 
 def _imports(ctx: Context) -> None:
