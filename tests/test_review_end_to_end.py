@@ -257,3 +257,21 @@ def test_bad_full_texts_are_refused_with_a_message_and_nothing_stored(review):
     result = runner.invoke(app, ["fulltext", "attach", str(project.path), source_id, str(broken)])
     assert result.exit_code == 2 and "error: truncated.pdf: not a readable PDF" in result.output
     assert "Traceback" not in result.output
+
+
+def test_a_hand_added_record_obeys_the_import_field_limits(tmp_path):
+    from screening.records.model import RecordIn
+    from screening.store.project import Project
+
+    def hand(**fields) -> RecordIn:  # type: ignore[no-untyped-def]
+        return RecordIn(source_file="hand", source_position=1, **fields)
+
+    project = Project.init(tmp_path / "p")
+    with pytest.raises(ManualRecordError, match="doi"):
+        add_manual_record(project, hand(title="A study", doi="10.1/" + "x" * 300), source="list", actor="lead")
+    with pytest.raises(ManualRecordError, match="NUL"):
+        add_manual_record(project, hand(title="A\x00study"), source="list", actor="lead")
+    first = add_manual_record(project, hand(title="A study"), source="list", actor="lead")
+    with pytest.raises(ManualRecordError, match="already added by hand"):
+        add_manual_record(project, hand(title="A study"), source="list", actor="lead")
+    assert first > 0

@@ -12,12 +12,15 @@ from dataclasses import asdict, replace
 
 from sqlalchemy import func, select
 
+from screening.records.errors import ImportFormatError
+from screening.records.limits import check_row
 from screening.records.model import RecordIn
 from screening.sources.batches import record_source
 from screening.sources.kinds import check_source_type
 from screening.store.audit import audit
 from screening.store.project import Project
-from screening.store.schema import ImportBatch, Record
+from screening.store.schema import ImportBatch, Record, utcnow
+from screening.store.upsert import insert_unless_present
 
 MANUAL_FORMAT = "manual"
 
@@ -48,22 +51,28 @@ def add_manual_record(project: Project, record: RecordIn, *, source: str, actor:
     fingerprint = hashlib.sha256(json.dumps(
         {**asdict(parsed), "source_type": source_type}, sort_keys=True, default=str).encode()).hexdigest()
     with project.session() as session:
-        if session.scalar(select(ImportBatch.id).where(ImportBatch.sha256 == fingerprint)) is not None:
+        batch_id = insert_unless_present(session, ImportBatch, {
+            "file_name": parsed.source_file, "sha256": fingerprint, "format": MANUAL_FORMAT, "n_records": 1,
+            "imported_at": utcnow()}, unique=["sha256"])  # race-free: two submissions, one record
+        if batch_id is None:
             raise ManualRecordError(f"'{parsed.title}' was already added by hand from '{source}'")
-        batch = ImportBatch(file_name=parsed.source_file, sha256=fingerprint, format=MANUAL_FORMAT, n_records=1)
-        session.add(batch)
-        session.flush()
         n_manual = session.scalar(select(func.count(ImportBatch.id)).where(ImportBatch.format == MANUAL_FORMAT))
         source_id = (source_id or "").strip() or f"hand-{n_manual}"
         if session.scalar(select(Record.id).where(Record.source_id == source_id)) is not None:
             raise ManualRecordError(f"field 'source_id': '{source_id}' already names a record of this project")
-        row = Record(import_id=batch.id, source_id=source_id, source_file=parsed.source_file, source_position=1,
-                     title=parsed.title, abstract=parsed.abstract, authors="; ".join(parsed.authors) or None,
-                     year=parsed.year, journal=parsed.journal, doi=parsed.doi, pmid=parsed.pmid,
-                     missing_title=parsed.missing_title, missing_abstract=parsed.missing_abstract)
+        values = {"import_id": batch_id, "source_id": source_id, "source_file": parsed.source_file,
+                  "source_position": 1, "title": parsed.title, "abstract": parsed.abstract,
+                  "authors": "; ".join(parsed.authors) or None, "year": parsed.year, "journal": parsed.journal,
+                  "doi": parsed.doi, "pmid": parsed.pmid, "missing_title": parsed.missing_title,
+                  "missing_abstract": parsed.missing_abstract}
+        try:  # the same length and NUL limits as imported files, on SQLite and PostgreSQL alike
+            check_row(Record.__table__, values, "hand-added record")
+        except ImportFormatError as error:
+            raise ManualRecordError(str(error)) from error
+        row = Record(**values)
         session.add(row)
         session.flush()
-        record_source(session, batch.id, source_type, source)
+        record_source(session, batch_id, source_type, source)
         audit(session, actor, "add_record", "records", row.id, None,
               {"source_id": source_id, "title": parsed.title, "source_type": source_type, "source": source})
         return row.id
