@@ -90,13 +90,17 @@ def match_sentences(sentences: Sequence[Sequence[str]], queries: Sequence[str],
     dense = encoder.dense
     record_vectors = None
     query_vectors = encoder.encode(list(queries)) if queries else None
+    if dense and isinstance(encoder, CachedEncoder):
+        # Every distinct sentence of the whole set embedded once, under one progress bar; the chunks below
+        # then only read the cache.
+        encoder.embed_missing([s for record in sentences for s in record], progress=progress)
     for start in range(0, n, CHUNK_RECORDS):
         chunk = sentences[start : start + CHUNK_RECORDS]
         flat = [s for record in chunk for s in record]
         owner = np.repeat(np.arange(len(chunk)), [len(r) for r in chunk])
         if not flat:
             continue
-        vectors = encoder.encode(flat, progress=progress) if dense else encoder.encode(flat)
+        vectors = encoder.encode(flat, progress=False) if dense else encoder.encode(flat)
         if dense:
             if record_vectors is None:
                 record_vectors = np.zeros((n, vectors.shape[1]), dtype=np.float32)
