@@ -147,10 +147,9 @@ def app_first_screen(project_dir: Path, timeout_seconds: float = 3600) -> dict:
     seconds until the Screen page's queue is ranked at all (TF-IDF), and until it is ranked by the default
     encoder. The page itself adds only its render (AppTest runs of the Screen page take well under a second).
     """
-    from screening.rank.queue import best_encoder
-
     from screening.app.ranking import ranking_errors, view_for
     from screening.rank.project_data import load_records
+    from screening.rank.queue import best_encoder
     from screening.store.project import Project
 
     project = Project.open(project_dir)
