@@ -58,6 +58,23 @@ class EmbeddingCache:
                     found[bytes(key)] = np.frombuffer(blob, dtype=np.float16)
         return found
 
+    def read_into(self, keys: Sequence[bytes], out: np.ndarray) -> np.ndarray:
+        """Write the vector of distinct `keys[i]` into `out[i]` (float16 rows); returns which were found.
+
+        Why not `get`: at 100k records a dict of half a million small arrays cost seconds per start.
+        """
+        row_of = {key: row for row, key in enumerate(keys)}
+        found = np.zeros(len(keys), dtype=bool)
+        with closing(self._connect()) as connection:
+            for start in range(0, len(keys), _SQL_CHUNK):
+                chunk = list(keys[start : start + _SQL_CHUNK])
+                marks = ",".join("?" * len(chunk))
+                for key, blob in connection.execute(f"SELECT key, vec FROM vectors WHERE key IN ({marks})", chunk):
+                    row = row_of[bytes(key)]
+                    out[row] = np.frombuffer(blob, dtype=np.float16)
+                    found[row] = True
+        return found
+
     def present(self, keys: Sequence[bytes]) -> set[bytes]:
         """Which of `keys` are cached, without reading their vectors."""
         found: set[bytes] = set()

@@ -195,7 +195,10 @@ class CachedEncoder:
         """
         text_of = dict(zip((text_key(t) for t in texts), texts, strict=True))
         known = found.keys() if found is not None else self.cache.present(list(text_of))
-        missing = [key for key in text_of if key not in known]
+        return self._embed([key for key in text_of if key not in known], text_of, progress, found)
+
+    def _embed(self, missing: list[bytes], text_of: dict[bytes, str], progress: bool,
+               found: dict[bytes, np.ndarray] | None = None) -> int:
         if not missing:
             return 0
         missing.sort(key=lambda k: len(text_of[k]))
@@ -209,6 +212,25 @@ class CachedEncoder:
                     found.update(zip(batch, vectors.astype(np.float16), strict=True))
                 bar.update(len(batch))
         return len(missing)
+
+    def distinct_vectors(self, texts: Sequence[str], progress: bool = True) -> tuple[np.ndarray, np.ndarray]:
+        """(float16 vectors of the distinct texts, row of each input text in them): each text hashed once,
+        missing ones embedded once under one progress bar, all read from the cache in one pass."""
+        keys = [text_key(t) for t in texts]
+        row_of: dict[bytes, int] = {}
+        index = np.fromiter((row_of.setdefault(k, len(row_of)) for k in keys), dtype=np.int64, count=len(keys))
+        distinct = list(row_of)
+        table = np.zeros((len(distinct), self.base.dimension), dtype=np.float16)
+        found = self.cache.read_into(distinct, table)
+        if not found.all():
+            text_of = dict(zip(keys, texts, strict=True))
+            missing = [distinct[i] for i in np.flatnonzero(~found)]
+            self._embed(list(missing), text_of, progress)  # sorts its list by length: keep ours
+            rows = np.flatnonzero(~found)
+            fresh = np.zeros((len(missing), self.base.dimension), dtype=np.float16)
+            self.cache.read_into(missing, fresh)
+            table[rows] = fresh
+        return table, index
 
     def encode(self, texts: Sequence[str], progress: bool = True) -> np.ndarray:
         keys = [text_key(t) for t in texts]
