@@ -13,10 +13,12 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet --upgrade pip
 	# torch first, pinned: the CPU wheel; an unpinned torch would pull a multi-GB CUDA build.
 	$(PY) -m pip install --quiet torch==2.13.0
-	$(PY) -m pip install --quiet -e ".[dev]"
+	$(PY) -m pip install --quiet -e ".[dev,ray]"
 	touch $(STAMP)
 
+# Local model builds (MiniLM's ONNX int8 graph from the checked weights); verified and kept if present.
 setup: $(STAMP)
+	HF_HUB_OFFLINE=1 $(VENV)/bin/screening build-models
 
 $(DEMO)/project.yaml: | $(STAMP)
 	$(VENV)/bin/screening init $(DEMO) --protocol data/protocols/donners_2021.yaml
@@ -26,7 +28,7 @@ $(DEMO)/project.yaml: | $(STAMP)
 
 demo: $(DEMO)/project.yaml
 
-run: demo
+run: setup demo
 	HF_HUB_OFFLINE=1 $(VENV)/bin/streamlit run app.py --server.headless true --server.port $(PORT) \
 		--browser.gatherUsageStats false -- --project $(DEMO)
 

@@ -9,6 +9,7 @@ from screening.appraisal import commands as appraisal_commands
 from screening.decisions import commands as decisions_commands
 from screening.decisions import commands_team
 from screening.dedup import commands as dedup_commands
+from screening.embed import commands as embed_commands
 from screening.extraction import commands as extraction_commands
 from screening.fulltext import commands as fulltext_commands
 from screening.measures import commands_agreement, commands_simulation
@@ -26,7 +27,7 @@ app = typer.Typer(
          "full texts, appraisal, extraction, PRISMA).",
 )
 
-for area in (store_commands, records_commands, dedup_commands, protocol_commands, rank_commands,
+for area in (store_commands, records_commands, dedup_commands, protocol_commands, rank_commands, embed_commands,
              decisions_commands, commands_team, commands_simulation, commands_agreement, sources_commands,
              fulltext_commands, advisory_commands, appraisal_commands, extraction_commands, prisma_commands):
     area.register(app)

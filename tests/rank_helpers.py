@@ -15,7 +15,8 @@ import yaml
 from screening.protocol.load import load_protocol
 from screening.protocol.schema import Protocol
 from screening.rank.encoders import MODEL_CACHE_ENV
-from screening.rank.model_cards import MODELS_DIR_ENV, models_dir
+from screening.rank.model_cards import MODELS_DIR_ENV, load_card, models_dir
+from screening.rank.onnx_build import build_onnx
 
 RANK_FIXTURES = Path(__file__).parent / "fixtures" / "rank"
 DATASETS = ("Smid_2020", "van_de_Schoot_2018", "Donners_2021", "Meijboom_2021", "Sep_2021", "Nelson_2002")
@@ -34,8 +35,11 @@ def recall_at(order: np.ndarray, labels: np.ndarray, share: float) -> float:
 
 @pytest.fixture(scope="session")
 def static_models(request: pytest.FixtureRequest) -> Iterator[Path]:
-    """Model folder for the distilled static encoder, kept in pytest's cache so it is distilled once."""
+    """Folder of the locally built models (distilled static encoder, MiniLM's ONNX build), kept in pytest's
+    cache so each is built once. The ONNX build is made here too, so every test after this fixture runs
+    MiniLM on the same backend as a set-up machine (ONNX), whichever test asked first."""
     directory = Path(request.config.cache.mkdir("rank-models"))
+    build_onnx(load_card("minilm"), directory)
     previous = os.environ.get(MODEL_CACHE_ENV)
     os.environ[MODEL_CACHE_ENV] = str(directory)
     yield directory

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from screening.rank.cache import default_cache_dir
 from screening.rank.encoders import CachedEncoder, TfidfEncoder, get_encoder
 from screening.rank.features import build_features
 from screening.rank.learner import ActiveLearner, LearnerConfig, prior_share_prediction
@@ -53,7 +54,8 @@ class Ranker:
         protocol: concept definitions and criteria for the zero-shot prior; None = no prior (seeded random
             order until both an include and an exclude are labelled).
         encoder: name of a model card in `models/` ("minilm", "static", "tfidf"), or "auto" (`encoder_for`).
-        cache_dir: where embeddings are cached (default `$SCREENING_CACHE_DIR` or `~/.cache/screening`).
+        cache_dir: where embeddings, sentence splits and the fitted TF-IDF are cached (default
+            `$SCREENING_CACHE_DIR` or `~/.cache/screening`).
         seed: makes exploration and tie-breaking deterministic.
         exploration: share of ranking positions given to the records the classifier is least sure about.
         config: classifier settings (tuned over all benchmark datasets).
@@ -83,10 +85,10 @@ class Ranker:
         self.encoder_name = encoder
         self.seed = seed
         self.exploration = exploration
-        self._sentences = sentences(titles, abstracts)
+        self._sentences = sentences(titles, abstracts, cache_dir=cache_dir or default_cache_dir())
         corpus = [record_text(t, a) for t, a in zip(titles, abstracts, strict=True)]
         card = load_card(encoder)
-        tfidf = get_encoder("tfidf", corpus=corpus)
+        tfidf = get_encoder("tfidf", corpus=corpus, cache_dir=cache_dir or default_cache_dir())
 
         def dense_or_tfidf(name: str) -> CachedEncoder | TfidfEncoder:
             return tfidf if name == "tfidf" else get_encoder(name, cache_dir=cache_dir)

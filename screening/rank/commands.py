@@ -79,9 +79,21 @@ def queue_command(
                f"on {len(learner.labels)} labels")
     for row in rows:
         typer.echo(f"{row['rank']:>5}  {row['score']:>9.4f}  {row['source_id']}  {row['title'][:90]}")
+def build_models_command() -> None:
+    """Build the local model files: MiniLM's ONNX int8 graph from the checked weights (make setup runs this)."""
+    from screening.rank.model_cards import ModelCardError, available_cards, load_card
+    from screening.rank.onnx_build import build_onnx
+
+    with reported_errors(ModelCardError):
+        for name in available_cards():
+            card = load_card(name)
+            if card.onnx is not None:
+                path = build_onnx(card)
+                typer.echo(f"{name}: ONNX int8 build verified (sha256 {card.onnx.sha256[:12]}...) at {path}")
 
 
 def register(app: typer.Typer) -> None:
     """Add this area's commands to the `screening` CLI."""
     app.command("rank")(rank_command)
     app.command("queue")(queue_command)
+    app.command("build-models")(build_models_command)

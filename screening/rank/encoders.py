@@ -21,9 +21,11 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from tqdm.auto import tqdm
 
 from screening.rank.cache import EmbeddingCache, default_cache_dir, text_key
-from screening.rank.model_cards import ModelCard, ModelCardError, load_card, verify_weights
+from screening.rank.model_cards import ModelCard, ModelCardError, load_card
+from screening.rank.model_paths import MODEL_CACHE_ENV, model_cache_dir, offline, packaged_model_dir
+from screening.rank.onnx_encoder import OnnxMiniLMEncoder
 
-MODEL_CACHE_ENV = "SCREENING_MODEL_CACHE"
+__all__ = ["MODEL_CACHE_ENV", "model_cache_dir"]
 ENCODE_BATCH = 256  # texts per cache write: an interrupted run keeps what it finished
 
 
@@ -36,32 +38,12 @@ class Encoder(TypingProtocol):
     def encode(self, texts: Sequence[str]) -> np.ndarray: ...
 
 
-def model_cache_dir() -> Path:
-    """Where locally built models (the distilled static model) live: shared by all projects."""
-    return Path(os.environ.get(MODEL_CACHE_ENV) or default_cache_dir() / "models")
-
-
-def _offline() -> None:
-    os.environ["HF_HUB_OFFLINE"] = "1"
-    os.environ["TRANSFORMERS_OFFLINE"] = "1"
-
-
-def minilm_path(card: ModelCard) -> Path:
-    """Path of the packaged MiniLM weights, verified against the card's sha256."""
-    import importlib
-
-    module = importlib.import_module(card.weights["package"].replace("-", "_"))
-    path = Path(module.get_model_path())
-    verify_weights(card, path)
-    return path
-
-
 _LOAD_LOCK = threading.Lock()
 
 
 @cache
 def _sentence_transformer(path: str):  # type: ignore[no-untyped-def]
-    _offline()
+    offline()
     from sentence_transformers import SentenceTransformer
 
     return SentenceTransformer(path, device="cpu")
@@ -82,7 +64,7 @@ class MiniLMEncoder:
     def _load(self):  # type: ignore[no-untyped-def]
         with _LOAD_LOCK:
             if self._model is None:
-                self._model = _sentence_transformer(str(minilm_path(self.card)))
+                self._model = _sentence_transformer(str(packaged_model_dir(self.card)))
         return self._model
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
@@ -95,10 +77,10 @@ class MiniLMEncoder:
 
 def _distill_static(card: ModelCard, target: Path) -> None:
     """Distill model2vec static embeddings from the verified MiniLM weights into `target` (atomically)."""
-    _offline()
+    offline()
     from model2vec.distill import distill
 
-    base = minilm_path(load_card(card.weights["base"]))
+    base = packaged_model_dir(load_card(card.weights["base"]))
     target.parent.mkdir(parents=True, exist_ok=True)
     model = distill(model_name=str(base), pca_dims=int(card.weights["pca_dims"]))
     with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
@@ -146,11 +128,19 @@ class StaticEncoder:
 
 
 class TfidfEncoder:
-    """Word 1-2-gram TF-IDF (sublinear tf) fitted on the project's own texts; returns sparse rows."""
+    """Word 1-2-gram TF-IDF (sublinear tf) fitted on the project's own texts; returns sparse rows.
+
+    With `cache_dir`, the fitted vectorizer and matrix are kept on disk per corpus (`FittedTfidfCache`):
+    refitting 100k records took tens of seconds on every start.
+    """
 
     dense = False
 
-    def __init__(self, card: ModelCard, corpus: Sequence[str]) -> None:
+    def __init__(self, card: ModelCard, corpus: Sequence[str], cache_dir: Path | None = None) -> None:
+        import sklearn
+
+        from screening.rank.derived_cache import FittedTfidfCache, corpus_key
+
         self.name = card.name
         self.card = card
         params = card.weights
@@ -164,7 +154,18 @@ class TfidfEncoder:
             strip_accents="unicode",
             dtype=np.float32,
         )
-        self.matrix = self.vectorizer.fit_transform(corpus) if n_docs else sparse.csr_matrix((0, 0))
+        if not n_docs:
+            self.matrix = sparse.csr_matrix((0, 0))
+            return
+        store = FittedTfidfCache(cache_dir) if cache_dir is not None else None
+        key = corpus_key(corpus, {**self.vectorizer.get_params(), "sklearn": sklearn.__version__})
+        cached = store.load(key) if store is not None else None
+        if cached is not None:
+            self.vectorizer, self.matrix = cached
+            return
+        self.matrix = self.vectorizer.fit_transform(corpus)
+        if store is not None:
+            store.save(key, (self.vectorizer, self.matrix))
 
     def encode(self, texts: Sequence[str]) -> sparse.csr_matrix:  # type: ignore[override]
         return self.vectorizer.transform(list(texts)).tocsr()
@@ -175,7 +176,7 @@ class CachedEncoder:
 
     dense = True
 
-    def __init__(self, base: MiniLMEncoder | StaticEncoder, cache_dir: Path | None = None) -> None:
+    def __init__(self, base: MiniLMEncoder | OnnxMiniLMEncoder | StaticEncoder, cache_dir: Path | None = None) -> None:
         self.base = base
         self.name = base.name
         self.cache = EmbeddingCache((cache_dir or default_cache_dir()) / "embeddings", base.key, base.dimension)
@@ -184,27 +185,91 @@ class CachedEncoder:
         keys = [text_key(t) for t in dict.fromkeys(texts)]
         return self.cache.count(keys) / len(keys) if keys else 1.0
 
-    def encode(self, texts: Sequence[str], progress: bool = True) -> np.ndarray:
-        keys = [text_key(t) for t in texts]
-        found = self.cache.get(keys)
-        missing = list(dict.fromkeys(k for k in keys if k not in found))
-        if missing:
-            text_of = dict(zip(keys, texts, strict=True))
-            # Similar lengths per batch keep transformer padding small.
-            missing.sort(key=lambda k: len(text_of[k]))
-            bar = tqdm(total=len(missing), desc=f"embedding ({self.name})", unit="text",
-                       disable=not progress or len(missing) < ENCODE_BATCH, leave=False)
+    def embed_missing(self, texts: Sequence[str], progress: bool = True,
+                      found: dict[bytes, np.ndarray] | None = None) -> int:
+        """Embed each distinct text not yet cached, once, shortest first, and cache it; returns how many.
+
+        Why one call for a whole record set: one progress bar per step, not one per chunk, and batches of
+        similar length (transformer padding) across all records. `found`: vectors already read, and
+        filled with the new ones (`encode` needs them; a warm-up does not).
+        """
+        text_of = dict(zip((text_key(t) for t in texts), texts, strict=True))
+        known = found.keys() if found is not None else self.cache.present(list(text_of))
+        return self._embed([key for key in text_of if key not in known], text_of, progress, found)
+
+    def _embed(self, missing: list[bytes], text_of: dict[bytes, str], progress: bool,
+               found: dict[bytes, np.ndarray] | None = None) -> int:
+        if not missing:
+            return 0
+        missing.sort(key=lambda k: len(text_of[k]))
+        with tqdm(total=len(missing), desc=f"embedding ({self.name})", unit="text",
+                  disable=not progress or len(missing) < ENCODE_BATCH) as bar:
             for start in range(0, len(missing), ENCODE_BATCH):
                 batch = missing[start : start + ENCODE_BATCH]
                 vectors = self.base.encode([text_of[k] for k in batch])
                 self.cache.put(batch, vectors)
-                found.update(zip(batch, vectors.astype(np.float16), strict=True))
+                if found is not None:
+                    found.update(zip(batch, vectors.astype(np.float16), strict=True))
                 bar.update(len(batch))
-            bar.close()
+        return len(missing)
+
+    def distinct_vectors(self, texts: Sequence[str], progress: bool = True) -> tuple[np.ndarray, np.ndarray]:
+        """(float16 vectors of the distinct texts, row of each input text in them): each text hashed once,
+        missing ones embedded once under one progress bar, all read from the cache in one pass."""
+        keys = [text_key(t) for t in texts]
+        row_of: dict[bytes, int] = {}
+        index = np.fromiter((row_of.setdefault(k, len(row_of)) for k in keys), dtype=np.int64, count=len(keys))
+        distinct = list(row_of)
+        table = np.zeros((len(distinct), self.base.dimension), dtype=np.float16)
+        found = self.cache.read_into(distinct, table)
+        if not found.all():
+            text_of = dict(zip(keys, texts, strict=True))
+            missing = [distinct[i] for i in np.flatnonzero(~found)]
+            self._embed(list(missing), text_of, progress)  # sorts its list by length: keep ours
+            rows = np.flatnonzero(~found)
+            fresh = np.zeros((len(missing), self.base.dimension), dtype=np.float16)
+            self.cache.read_into(missing, fresh)
+            table[rows] = fresh
+        return table, index
+
+    def encode(self, texts: Sequence[str], progress: bool = True) -> np.ndarray:
+        keys = [text_key(t) for t in texts]
+        found = self.cache.get(keys)
+        self.embed_missing(texts, progress, found)
         out = np.zeros((len(texts), self.base.dimension), dtype=np.float32)
         for row, key in enumerate(keys):
             out[row] = found[key]
         return out
+
+
+MINILM_BACKEND_ENV = "SCREENING_MINILM_BACKEND"  # auto (default): ONNX when built, else torch; or onnx / torch
+MINILM_BACKENDS = ("auto", "onnx", "torch")
+
+
+def onnx_available(card: ModelCard) -> bool:
+    """ONNX Runtime is installed and the card's ONNX build exists (`screening build-models` makes it)."""
+    import importlib.util
+
+    from screening.rank.onnx_build import onnx_path
+
+    return (card.onnx is not None and importlib.util.find_spec("onnxruntime") is not None
+            and onnx_path(card).exists())
+
+
+def minilm_encoder(card: ModelCard, backend: str | None = None) -> MiniLMEncoder | OnnxMiniLMEncoder:
+    """The MiniLM backend to use: ONNX int8 when it is built (several times faster), else torch.
+
+    A build that exists but fails its sha256 check is an error when loaded, never a silent fall-back.
+    """
+    choice = backend or os.environ.get(MINILM_BACKEND_ENV) or "auto"
+    if choice not in MINILM_BACKENDS:
+        raise ModelCardError(f"${MINILM_BACKEND_ENV}={choice!r}: choose one of {list(MINILM_BACKENDS)}")
+    if choice == "torch" or (choice == "auto" and not onnx_available(card)):
+        return MiniLMEncoder(card)
+    if choice == "onnx" and not onnx_available(card):
+        raise ModelCardError(f"{card.path}: the ONNX build of {card.name!r} is missing or onnxruntime is not "
+                             f"installed; run `screening build-models` (make setup does)")
+    return OnnxMiniLMEncoder(card)
 
 
 def get_encoder(name: str, *, cache_dir: Path | None = None, corpus: Sequence[str] | None = None
@@ -214,9 +279,9 @@ def get_encoder(name: str, *, cache_dir: Path | None = None, corpus: Sequence[st
     if card.library == "scikit-learn":
         if corpus is None:
             raise ValueError(f"encoder {name!r} is fitted on the corpus: pass corpus=")
-        return TfidfEncoder(card, corpus)
+        return TfidfEncoder(card, corpus, cache_dir)
     if card.library == "sentence-transformers":
-        return CachedEncoder(MiniLMEncoder(card), cache_dir)
+        return CachedEncoder(minilm_encoder(card), cache_dir)
     if card.library == "model2vec":
         return CachedEncoder(StaticEncoder(card), cache_dir)
     raise ModelCardError(f"{card.path}: unsupported library {card.library!r}")

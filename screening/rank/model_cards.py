@@ -29,6 +29,19 @@ class Speed(BaseModel):
     records_per_second: float
 
 
+class OnnxBuild(BaseModel):
+    """A local ONNX Runtime build of the card's weights: how it is made and the sha256 it must have."""
+
+    model_config = ConfigDict(extra="allow")
+    file: str
+    sha256: str
+    opset: int
+    # Dynamic int8 quantisation settings (onnxruntime.quantization.quantize_dynamic).
+    quantisation: dict[str, Any]
+    # Versions the recorded sha256 was produced with; another version may export different bytes.
+    built_with: dict[str, str]
+
+
 class ModelCard(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -47,6 +60,8 @@ class ModelCard(BaseModel):
     # encoder is chosen; None = this encoder itself. Set where another encoder matches criteria better.
     zeroshot_encoder: str | None = None
     speed: Speed
+    # An ONNX int8 build made locally at set-up (`screening build-models`); used instead of torch when present.
+    onnx: OnnxBuild | None = None
     path: Path | None = Field(default=None, exclude=True)
 
 
@@ -99,6 +114,14 @@ def _sha256(path_text: str, _size: int, _mtime_ns: int, chunk_size: int = 1 << 2
     return digest.hexdigest()
 
 
+def check_sha256(path: Path, expected: str, card: ModelCard, what: str) -> None:
+    """Fail naming the file and the card when `path` does not have the card's sha256."""
+    actual = sha256_of(path)
+    if actual != expected:
+        raise ModelCardError(f"{path}: sha256 {actual} does not match {expected} from model card {card.path}; "
+                             f"the {what} may have been tampered with or replaced")
+
+
 def verify_weights(card: ModelCard, model_dir: Path) -> Path:
     """Check the card's weights file in `model_dir` against its sha256; returns the file's path."""
     expected = card.weights.get("sha256")
@@ -108,10 +131,5 @@ def verify_weights(card: ModelCard, model_dir: Path) -> Path:
     weights_file = model_dir / file_name
     if not weights_file.exists():
         raise ModelCardError(f"{weights_file}: weights file named in model card {card.path} is missing")
-    actual = sha256_of(weights_file)
-    if actual != expected:
-        raise ModelCardError(
-            f"{weights_file}: sha256 {actual} does not match {expected} from model card {card.path}; "
-            f"the package {card.weights.get('package')!r} may have been tampered with or replaced"
-        )
+    check_sha256(weights_file, expected, card, f"package {card.weights.get('package')!r}")
     return weights_file

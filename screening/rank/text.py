@@ -10,6 +10,7 @@ import hashlib
 import threading
 from collections.abc import Iterable, Sequence
 from functools import cache, lru_cache
+from pathlib import Path
 
 import spacy
 from spacy.language import Language
@@ -20,6 +21,7 @@ from spacy.tokens import Doc
 from screening.protocol.schema import Protocol
 
 MAX_SENTENCE_CHARS = 1000  # a "sentence" longer than this (no punctuation) is cut so encoders see it all
+SPLIT_RULES = 1  # bump when `sentences` splits differently: the on-disk split cache is keyed by it
 
 
 @Language.component("lowercase_lemmas")
@@ -84,11 +86,27 @@ _SENTENCE_CACHE: dict[bytes, list[str]] = {}
 _SENTENCE_CACHE_MAX = 300_000  # records; a simulation rebuilds rankers on the same records per seed
 
 
-def sentences(titles: Sequence[str | None], abstracts: Sequence[str | None], batch_size: int = 256
-              ) -> list[list[str]]:
+def _split_abstracts(texts: list[str], batch_size: int) -> Iterable[Doc]:
+    if not texts:
+        return []
+    nlp = get_nlp()
+    # Only the sentencizer is needed here; lemmatizing 50k abstracts would be wasted time. `disable` (not
+    # select_pipes) leaves the shared pipeline untouched for threads highlighting at the same time.
+    others = [name for name in nlp.pipe_names if name != "sentencizer"]
+    return nlp.pipe(texts, batch_size=batch_size, disable=others)
+
+
+def splitter_version() -> str:
+    """Identity of the splitting rules and spaCy version (the on-disk split cache's key)."""
+    return f"spacy{spacy.__version__}-rules{SPLIT_RULES}-max{MAX_SENTENCE_CHARS}"
+
+
+def sentences(titles: Sequence[str | None], abstracts: Sequence[str | None], batch_size: int = 256,
+              cache_dir: Path | None = None) -> list[list[str]]:
     """Per record: its title as the first sentence, then the abstract's sentences (empty list if no text).
 
-    Split results are memoised in-process by text hash: splitting 50k abstracts costs a minute on 2 cores.
+    Split results are memoised in-process by text hash and, with `cache_dir`, on disk: splitting 100k
+    abstracts costs about a minute on 2 cores, on every start of a ranker otherwise.
     """
     keys = [hashlib.sha1(f"{clean(t)}\x00{clean(a)}".encode()).digest() for t, a in zip(titles, abstracts,
                                                                                       strict=True)]
@@ -96,12 +114,16 @@ def sentences(titles: Sequence[str | None], abstracts: Sequence[str | None], bat
     if len(_SENTENCE_CACHE) + len(todo) > _SENTENCE_CACHE_MAX:
         _SENTENCE_CACHE.clear()
         todo = list(range(len(keys)))
-    nlp = get_nlp()
-    # Only the sentencizer is needed here; lemmatizing 50k abstracts would be wasted time. `disable` (not
-    # select_pipes) leaves the shared pipeline untouched for threads highlighting at the same time.
-    others = [name for name in nlp.pipe_names if name != "sentencizer"]
-    docs = nlp.pipe((clean(abstracts[i]) for i in todo), batch_size=batch_size, disable=others)
-    for i, doc in zip(todo, docs, strict=True):
+    disk = None
+    if cache_dir is not None and todo:
+        from screening.rank.derived_cache import SentenceSplitCache
+
+        disk = SentenceSplitCache(cache_dir, splitter_version())
+        stored = disk.get([keys[i] for i in todo])
+        _SENTENCE_CACHE.update(stored)
+        todo = [i for i in todo if keys[i] not in stored]
+    new: dict[bytes, list[str]] = {}
+    for i, doc in zip(todo, _split_abstracts([clean(abstracts[i]) for i in todo], batch_size), strict=True):
         record: list[str] = []
         title = clean(titles[i])
         if title:
@@ -110,7 +132,10 @@ def sentences(titles: Sequence[str | None], abstracts: Sequence[str | None], bat
             text = sent.text.strip()
             if any(ch.isalpha() for ch in text):
                 record.extend(_split_long(text))
-        _SENTENCE_CACHE[keys[i]] = record
+        new[keys[i]] = record
+    _SENTENCE_CACHE.update(new)
+    if disk is not None and new:
+        disk.put(new)
     return [list(_SENTENCE_CACHE[key]) for key in keys]
 
 

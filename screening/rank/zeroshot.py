@@ -90,26 +90,36 @@ def match_sentences(sentences: Sequence[Sequence[str]], queries: Sequence[str],
     dense = encoder.dense
     record_vectors = None
     query_vectors = encoder.encode(list(queries)) if queries else None
+    lengths = np.array([len(r) for r in sentences], dtype=np.int64)
+    offsets = np.concatenate([[0], np.cumsum(lengths)])
+    table = index = None
+    if dense and isinstance(encoder, CachedEncoder):
+        # Every distinct sentence of the whole set hashed, embedded (when missing) and read once, under one
+        # progress bar; the chunks below only index into that table.
+        table, index = encoder.distinct_vectors([s for record in sentences for s in record], progress=progress)
     for start in range(0, n, CHUNK_RECORDS):
-        chunk = sentences[start : start + CHUNK_RECORDS]
-        flat = [s for record in chunk for s in record]
-        owner = np.repeat(np.arange(len(chunk)), [len(r) for r in chunk])
-        if not flat:
+        stop = min(start + CHUNK_RECORDS, n)
+        first, last = int(offsets[start]), int(offsets[stop])
+        if last == first:
             continue
-        vectors = encoder.encode(flat, progress=progress) if dense else encoder.encode(flat)
+        if table is not None and index is not None:
+            vectors = table[index[first:last]].astype(np.float32)
+        else:
+            vectors = encoder.encode([s for record in sentences[start:stop] for s in record])
         if dense:
             if record_vectors is None:
                 record_vectors = np.zeros((n, vectors.shape[1]), dtype=np.float32)
-            sums = np.zeros((len(chunk), vectors.shape[1]), dtype=np.float32)
-            np.add.at(sums, owner, vectors)
+            filled = np.flatnonzero(lengths[start:stop] > 0)
+            sums = np.zeros((stop - start, vectors.shape[1]), dtype=np.float32)
+            sums[filled] = np.add.reduceat(vectors, offsets[start:stop][filled] - first, axis=0)
             norms = np.linalg.norm(sums, axis=1, keepdims=True)
-            record_vectors[start : start + len(chunk)] = sums / np.maximum(norms, 1e-12)
+            record_vectors[start:stop] = sums / np.maximum(norms, 1e-12)
         if query_vectors is None:
             continue
         sims = vectors @ query_vectors.T
         sims = np.asarray(sims.todense()) if sparse.issparse(sims) else np.asarray(sims)
-        offsets = np.concatenate([[0], np.cumsum([len(r) for r in chunk])])
-        for row, (a, b) in enumerate(zip(offsets[:-1], offsets[1:], strict=True)):
+        local = offsets[start : stop + 1] - first
+        for row, (a, b) in enumerate(zip(local[:-1], local[1:], strict=True)):
             if b > a:
                 block = sims[a:b]
                 best[start + row] = block.argmax(axis=0)
