@@ -42,7 +42,7 @@ ORDERS = RESULTS / "asreview_orders"
 QUICK_DATASETS = ("Donners_2021", "Sep_2021")
 ARMS = ("ours_1_1", "ours_0_0", "asreview", "random")
 METRICS = ("loss", "wss95", "wss100", "recall_at_10", "rrf10", "atd_fraction", "n_screened_95")
-RULES = ("hypergeometric", "knee", "safe")
+RULES = ("hypergeometric", "knee", "safe", "certified")
 
 
 def _row(dataset: Dataset, seed: int, arm: str, metrics: dict[str, object], seconds: float,
