@@ -92,7 +92,7 @@ def draw_sample(project: Project, *, size: int, attempt: int, alpha: float, max_
     seed = secrets.randbits(31) if seed is None else int(seed)
     drawn = sorted(int(pool[i]) for i in np.random.default_rng(seed).choice(len(pool), size, replace=False))
     probability = size / len(pool)
-    with project.session() as session, session.begin():
+    with project.session() as session:
         row = StoppingSample(stage=stage, attempt=attempt, seed=seed, population=len(pool), size=size,
                              max_includes=max_includes, found_before=found_before, screened_before=screened_before,
                              target=target, confidence=confidence, alpha=alpha, drawn_by=actor)
@@ -110,7 +110,7 @@ def close_sample(project: Project, sample: Sample, *, certified: bool, includes:
                  actor: str) -> bool:
     """Record a complete sample's outcome, once (False if another process closed it first)."""
     outcome = "certified" if certified else "not certified"
-    with project.session() as session, session.begin():
+    with project.session() as session:
         done = session.execute(
             update(StoppingSample).where(StoppingSample.id == sample.id, StoppingSample.outcome.is_(None))
             .values(outcome=outcome, includes_in_sample=includes, recall_lower=recall_lower, closed_at=utcnow()))

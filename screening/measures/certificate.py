@@ -214,5 +214,6 @@ class CertifiedRule:
 
     def judge(self, found_before: int, k: int, population: int, sample: int, attempt: int) -> tuple[bool, float]:
         """After a sample of ``sample`` of ``population`` unread records held ``k`` includes: stop?, bound."""
-        bound = recall_lower_bound(found_before, k, population, sample, attempt_alpha(self.alpha, attempt, self.first_share))
+        alpha = attempt_alpha(self.alpha, attempt, self.first_share)
+        bound = recall_lower_bound(found_before, k, population, sample, alpha)
         return bound >= self.target - 1e-12, bound

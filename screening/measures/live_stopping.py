@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 from sqlalchemy import func, select
 
-from screening.decisions.queries import decision_order
+from screening.decisions.queries import decision_order, is_blind_view
 from screening.decisions.stopping_samples import (
     SAMPLED_STAGE,
     Sample,
@@ -101,7 +101,7 @@ def stopping_state(project: Project, viewer: str | None = None, *, rule: Certifi
     """The method's state at title/abstract as ``viewer`` may see it (None: nothing screened yet).
 
     ``record_outcomes``: close a sample whose records all have a team label (once, audited), so its outcome
-    is stored; only done from the team view, as a blind view may not see every label.
+    is stored; only done from a team view (a lead's, or no viewer), as a blind view may not see every label.
     """
     rule = rule or CertifiedRule(RECALL_TARGET, CONFIDENCE)
     n_records = _kept_count(project)
@@ -110,7 +110,8 @@ def stopping_state(project: Project, viewer: str | None = None, *, rule: Certifi
         return None
     labels = dict(ordered)
     stored = samples(project, SAMPLED_STAGE)
-    if record_outcomes and viewer is None:
+    team_view = not is_blind_view(project, viewer)
+    if record_outcomes and team_view:
         stored = _close_complete(project, stored, labels, rule, actor)
     drawn = {rid for s in stored for rid in s.record_ids}
     ranked = [label for rid, label in ordered if rid not in drawn]
@@ -129,7 +130,7 @@ def stopping_state(project: Project, viewer: str | None = None, *, rule: Certifi
         verdict, plan = "sampling", None
     else:
         # The run of excludes counts from the last sample on (team view; a blind view counts its own run).
-        since = ranked if latest is None or viewer is not None else \
+        since = ranked if latest is None or not team_view else \
             ranked[max(0, latest.screened_before - _drawn_before(stored)):]
         plan = rule.plan(found, unread, attempt=len(stored) + 1, run_of_excludes=_trailing_excludes(since))
         verdict = plan.verdict

@@ -225,10 +225,12 @@ def evaluate_stopping_rules(
     safe_min_sample: int = 30,
     step: int | None = None,
     certified_runs: list[CertifiedRun] | None = None,
+    certified_rule: CertifiedRule | None = None,
 ) -> dict[str, StopOutcome]:
     """Replay the labels of a complete screening order and report each rule's stopping point.
 
-    ``certified_runs``: when given, the certified method's run (with its checkpoint estimates) is appended.
+    ``certified_runs``: when given, the certified method's run (with its checkpoint estimates) is appended;
+    ``certified_rule``: its settings (default: ``CertifiedRule`` at this target and confidence).
     """
     ordered = np.asarray(ordered, dtype=np.int64)
     n_records = len(ordered)
@@ -261,7 +263,7 @@ def evaluate_stopping_rules(
     read[stream_positions[:t]] = True
     outcomes[safe.name] = _outcome(safe.name, ordered, read, decision.stop, decision, recall_target)
 
-    certified = CertifiedRule(recall_target, confidence)
+    certified = certified_rule or CertifiedRule(recall_target, confidence)
     run = replay_certified(ordered, n_priors, certified, seed=seed, step=step)
     n_included = int(ordered.sum())
     recall = run.found / n_included if n_included else float("nan")
