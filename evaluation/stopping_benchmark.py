@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from screening.measures.benchmark import ORDERS_FILE, RESULTS, _markdown, load_orders
-from screening.measures.certificate import CertifiedRule, sample_size_needed
+from screening.measures.certificate import CertifiedRule, attempt_alpha, sample_size_needed
 from screening.measures.certified_replay import CertifiedRun, replay_certified
 from screening.measures.datasets import DEFAULT_DATASETS, dataset_folders, load_dataset
 from screening.measures.metrics import labels_in_order
@@ -95,10 +95,11 @@ def evaluate(runs: list[tuple[str, int, np.ndarray, int]], rule: CertifiedRule) 
 def cost_table() -> pd.DataFrame:
     """Share of the unread records a first certifying sample must read, by includes found and unread."""
     rows = []
+    first_alpha = attempt_alpha(1 - CONFIDENCE, 1, CertifiedRule().first_share)
     for found in (5, 10, 20, 50, 100, 300, 1000):
         row: dict[str, object] = {"includes found": found}
         for unread in (300, 1000, 5000, 20000, 100000):
-            size = sample_size_needed(found, unread, TARGET, (1 - CONFIDENCE) / 2)
+            size = sample_size_needed(found, unread, TARGET, first_alpha)
             row[f"{unread:,} unread"] = "all" if size is None else f"{size / unread:.0%}"
         rows.append(row)
     return pd.DataFrame(rows)
@@ -146,8 +147,10 @@ def report(rows: pd.DataFrame, points: pd.DataFrame, arm: str, grid_table: pd.Da
         f"{2 * hyper:.1%} = 2 x the hypergeometric rule here. The hypergeometric rule itself is not "
         "assumption-free: it treats the last ranked records as a random draw, which holds when the ranker "
         "is better than random reading; the certified method needs no such assumption and pays for it.",
-        "Cost of a certifying sample: share of the unread records a first sample (alpha/2) must read to "
-        "certify 95 % recall if it holds no include, by includes found so far:",
+        "Cost of a certifying sample: share of the unread records a first sample must read to certify 95 % "
+        "recall if it holds no include, by includes found so far (R is about prevalence x review size) and "
+        "unread records. It depends almost only on the includes found: with fewer than about 20, the sample "
+        "is nearly all of the remainder, whatever the review's size.",
         _markdown(cost_table()),
     ]
     if grid_table is not None:
@@ -168,7 +171,12 @@ def main() -> None:
     if not runs:
         raise SystemExit(f"no {args.arm} orders in {RESULTS / ORDERS_FILE}: run evaluation/benchmark.py first")
     grid_seeds = {int(s) for s in args.grid_seeds.split(",")}
-    grid_table = grid([run for run in runs if run[1] in grid_seeds]) if args.grid else None
+    grid_file = RESULTS / "stopping_grid.csv"
+    if args.grid:
+        grid_table = grid([run for run in runs if run[1] in grid_seeds])
+        grid_table.to_csv(grid_file, index=False)
+    else:
+        grid_table = pd.read_csv(grid_file) if grid_file.exists() else None
     rule = CertifiedRule(TARGET, CONFIDENCE)
     if grid_table is not None:
         best = grid_table.loc[grid_table["mean_work_saved"].idxmax()]
