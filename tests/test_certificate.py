@@ -97,7 +97,7 @@ def test_attempts_spend_less_than_alpha() -> None:
 
 def test_plan_asks_for_a_sample_only_when_the_ranking_has_run_dry() -> None:
     rule = CertifiedRule(trigger=0.5)
-    size = sample_size_needed(200, 3000, 0.95, 0.025)
+    size = sample_size_needed(200, 3000, 0.95, attempt_alpha(0.05, 1, rule.first_share))
     assert size is not None and size < 3000
     assert rule.plan(200, 3000, 1, run_of_excludes=0).verdict == "continue"
     dry = rule.plan(200, 3000, 1, run_of_excludes=size)

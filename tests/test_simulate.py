@@ -32,7 +32,7 @@ def test_random_ranker_replay_stops_at_last_relevant(records: pd.DataFrame) -> N
     m = result.metrics
     assert m.n_records == 258 and m.n_included == 15 and m.n_priors == 2
     assert 0.0 <= m.loss <= 1.0
-    assert set(result.stopping) == {"hypergeometric", "knee", "safe"}
+    assert set(result.stopping) == {"hypergeometric", "knee", "safe", "certified"}
 
 
 def test_same_seed_same_order_and_priors_follow_seed(records: pd.DataFrame) -> None:

@@ -33,7 +33,7 @@ def test_quick_benchmark_scores_all_arms_with_shared_priors(tmp_path: Path) -> N
     summary = (out / "simulation_summary.md").read_text()
     assert "Mean loss ours_1_1 / ASReview" in summary
     stopping = pd.read_csv(out / "simulation_stopping.csv")
-    assert set(stopping["rule"]) == {"hypergeometric", "knee", "safe"}
+    assert set(stopping["rule"]) == {"hypergeometric", "knee", "safe", "certified"}
     assert stopping["share_recall_ge_95"].between(0, 1).all()
 
 

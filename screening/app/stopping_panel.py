@@ -14,8 +14,7 @@ from screening.decisions.stopping_samples import SAMPLED_STAGE, SampleError
 from screening.measures.live_stopping import StoppingState, draw_recommended_sample, stopping_state
 from screening.measures.stopping_report import stopping_report_html, stopping_report_markdown
 
-VERDICT_LABELS = {"stop": "may stop", "sample": "random check due", "sampling": "random check under way",
-                  "continue": "continue"}
+VERDICT_LABELS = {"stop": "may stop", "sample": "check due", "sampling": "checking", "continue": "continue"}
 LEFT_HELP = ("Includes not yet found: an estimate and its 95 % interval. Before a random check the upper end "
              "assumes the latest ranked records were at least as likely to be includes as the unscreened ones; "
              "after one it needs no assumption.")
@@ -45,7 +44,7 @@ def stopping_metrics(ctx: Context, left_col, verdict_col) -> None:  # type: igno
         return
     left = state.remaining
     left_col.metric("Includes left (est.)", f"{left.estimate:.0f}", delta=f"95 %: {left.lower}–{left.upper}",
-                    delta_color="off", help=LEFT_HELP)
+                    delta_color="off", delta_arrow="off", help=LEFT_HELP)
     label, sentence = _verdict_for(ctx, state)
     verdict_col.metric("Stopping", label, help=sentence)
 
@@ -63,9 +62,11 @@ def stopping_section(ctx: Context) -> None:
     est, low, high = state.recall
     cols = st.columns(4)
     cols[0].metric("Recall so far (est.)", f"{est:.0%}", delta=f"at least {low:.0%}", delta_color="off",
+                   delta_arrow="off",
                    help="Includes found over includes found plus the estimated includes left.")
     cols[1].metric("Includes left (est.)", f"{state.remaining.estimate:.0f}",
-                   delta=f"95 %: {state.remaining.lower}–{state.remaining.upper}", delta_color="off", help=LEFT_HELP)
+                   delta=f"95 %: {state.remaining.lower}–{state.remaining.upper}", delta_color="off",
+                   delta_arrow="off", help=LEFT_HELP)
     label, sentence = _verdict_for(ctx, state)
     cols[2].metric("Stopping", label)
     cost = state.cost_to_certify
@@ -79,20 +80,29 @@ def stopping_section(ctx: Context) -> None:
         _lead_controls(ctx, state)
 
 
+def _draw(ctx: Context) -> None:
+    """Button callback: runs before the page, so every figure on it already counts the new sample."""
+    try:
+        sample = draw_recommended_sample(ctx.project, ctx.user.name, force=True)
+    except (SampleError, ValueError) as exc:
+        st.session_state["stopping_error"] = str(exc)
+    else:
+        st.session_state["stopping_drawn"] = (f"Drew {sample.size} of {sample.population} unscreened records "
+                                              f"(seed {sample.seed}); they now come first in every reviewer's "
+                                              f"queue, unmarked.")
+
+
 def _lead_controls(ctx: Context, state: StoppingState) -> None:
     plan = state.plan
     if plan is not None and plan.sample_size and state.verdict in ("sample", "continue"):
         label = f"Draw the random check ({plan.sample_size} records)"
         if state.verdict == "continue":
             label += " now, although the ranking still finds includes"
-        if st.button(label, key="draw_stopping_sample"):
-            try:
-                sample = draw_recommended_sample(ctx.project, ctx.user.name, force=True)
-            except (SampleError, ValueError) as exc:
-                st.error(str(exc))
-            else:
-                st.success(f"Drew {sample.size} of {sample.population} unscreened records (seed {sample.seed}); "
-                           f"they now come first in every reviewer's queue, unmarked.")
+        st.button(label, key="draw_stopping_sample", on_click=_draw, args=(ctx,))
+    for key, show in (("stopping_drawn", st.success), ("stopping_error", st.error)):
+        message = st.session_state.pop(key, None)
+        if message:
+            show(message)
     name = ctx.project.path.name
     cols = st.columns(2)
     cols[0].download_button("Stopping report (Markdown)", data=lambda: stopping_report_markdown(

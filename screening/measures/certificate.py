@@ -185,7 +185,8 @@ class CertifiedRule:
     def assumptions(self) -> str:
         return (f"Uniform random samples of the unread records, each record drawn with known probability "
                 f"K/u; exact hypergeometric {self.confidence:.0%} bound on the includes left; attempt j "
-                f"spends alpha/2^j (alpha = {self.alpha:.2f}) so all attempts together err with probability "
+                f"spends {self.first_share:g} x {1 - self.first_share:g}^(j-1) of alpha = {self.alpha:.2f}, so all "
+                f"attempts together err with probability "
                 f"< {self.alpha:.2f}. No assumption about the ranker or the order; every sampled record "
                 f"must be screened.")
 
