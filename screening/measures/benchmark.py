@@ -41,8 +41,9 @@ RESULTS = REPO / "evaluation" / "results"
 ORDERS = RESULTS / "asreview_orders"
 QUICK_DATASETS = ("Donners_2021", "Sep_2021")
 ARMS = ("ours_1_1", "ours_0_0", "asreview", "random")
+FLOOR_FLAG = 0.45  # a run this close to random reading's loss (about 0.5) is flagged in the report
 METRICS = ("loss", "wss95", "wss100", "recall_at_10", "rrf10", "atd_fraction", "n_screened_95")
-RULES = ("hypergeometric", "knee", "safe")
+RULES = ("hypergeometric", "knee", "safe", "certified")
 
 
 def _row(dataset: Dataset, seed: int, arm: str, metrics: dict[str, object], seconds: float,
@@ -177,6 +178,16 @@ def _markdown(frame: pd.DataFrame, floatfmt: str = ".3f") -> str:
     return "\n".join(lines)
 
 
+def _floor_flags(runs: pd.DataFrame) -> str:
+    """Every run of a ranked arm whose loss comes near random reading's, or a line saying there is none."""
+    flagged = runs[(runs["arm"] != "random") & (runs["loss"] > FLOOR_FLAG)]
+    if flagged.empty:
+        worst = runs[runs["arm"] != "random"].sort_values("loss").iloc[-1]
+        return (f"None. The worst ranked run: {worst['arm']} on {worst['dataset']} seed {int(worst['seed'])}, "
+                f"loss {worst['loss']:.3f}.")
+    return _markdown(flagged[["dataset", "seed", "arm", "loss"]].sort_values("loss", ascending=False))
+
+
 def write_report(out: Path, runs: pd.DataFrame, wall_seconds: float, notes: list[str], ranker: str) -> str:
     by_dataset, by_arm, stopping = summarise(runs)
     out.mkdir(parents=True, exist_ok=True)
@@ -202,6 +213,8 @@ def write_report(out: Path, runs: pd.DataFrame, wall_seconds: float, notes: list
         _markdown(loss_table),
         "## WSS@95 per dataset (mean over seeds)",
         _markdown(wss_table),
+        f"## Runs near random reading (loss > {FLOOR_FLAG})",
+        _floor_flags(runs),
         "## Stopping rules (recall target 95 %, confidence 95 %)",
         "Share of runs in which the rule stopped with recall >= 95 %, mean recall and work saved at the stop.",
         _markdown(stopping),
