@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from screening.app.uploads import IMPORT_DIR, MAX_NAME_BYTES, UploadError, safe_name, store_upload
 from screening.records.fuzz import bombs
 from screening.store.schema import ImportBatch, Record
-from tests.app_helpers import FIXTURES, go, make_project, open_app, sign_in
+from tests.app_helpers import FIXTURES, go, make_project, open_app, shown, sign_in
 
 
 @pytest.mark.parametrize("name, stored", [
@@ -71,12 +71,12 @@ def test_project_page_reports_every_file_of_a_batch_and_commits_each_good_one(tm
     ])
     at.button(key="import_button").click().run()
     assert not at.exception
-    assert [m.value for m in at.success] == [
+    assert [shown(m.value) for m in at.success] == [
         "first.csv: 5 records imported as csv",
         f"{safe_name(long_name)}: 5 records imported as csv",
         "first-2.csv: already imported, nothing added",
     ]
-    assert [m.value for m in at.error] == [
+    assert [shown(m.value) for m in at.error] == [
         f"error: {bad_name}, line 2: worksheet 'Sheet' is damaged after row 1 (could not convert string to float: "
         "'not a number')"]
     with project.session() as session:
@@ -100,9 +100,9 @@ def test_project_page_never_overwrites_or_follows_a_link_and_names_bad_names(tmp
         ("export.csv", first, "text/csv"), ("export.csv", second, "text/csv"), ("..", first, "text/csv")])
     at.button(key="import_button").click().run()
     assert not at.exception
-    assert [m.value for m in at.success] == ["export-2.csv: 4 records imported as csv",
+    assert [shown(m.value) for m in at.success] == ["export-2.csv: 4 records imported as csv",
                                              "export-3.csv: 4 records imported as csv"]
-    assert [m.value for m in at.error] == [
+    assert [shown(m.value) for m in at.error] == [
         "error: upload, line 1: cannot tell the format of this text file: expected RIS ('TY  - '), MEDLINE "
         "('PMID- '), BibTeX ('@article{') or a tab-delimited header"]
     assert outside.read_text(encoding="utf-8") == "not yours\n"

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import html
 from collections.abc import Mapping
 
 import streamlit as st
 
+from screening.app.escape import html_text, md
 from screening.app.highlight import concept_colours, highlight_html
 from screening.protocol.schema import Protocol
 from screening.store.project import Project
@@ -43,20 +43,20 @@ def record_card_html(record: Mapping, protocol: Protocol | None) -> str:
     """Title, authors, year, journal, DOI and the abstract, every field escaped, concept terms marked."""
     colours = concept_colours([c.name for c in protocol.concepts]) if protocol else {}
     title = highlight_html(record.get("title") or "(no title)", _spans(record.get("title"), protocol), colours)
-    meta = [html.escape(_authors_line(record.get("authors")))]
+    meta = [html_text(_authors_line(record.get("authors")))]
     if record.get("year"):
-        meta.append(html.escape(str(record["year"])))
+        meta.append(html_text(str(record["year"])))
     if record.get("journal"):
-        meta.append(f"<i>{html.escape(record['journal'])}</i>")
+        meta.append(f"<i>{html_text(record['journal'])}</i>")
     doi = record.get("doi")
     if doi:
-        meta.append(f'doi: <a href="https://doi.org/{html.escape(doi, quote=True)}" target="_blank" '
-                    f'rel="noopener noreferrer">{html.escape(doi)}</a>')
+        meta.append(f'doi: <a href="https://doi.org/{html_text(doi)}" target="_blank" '
+                    f'rel="noopener noreferrer">{html_text(doi)}</a>')
     abstract = record.get("abstract")
     body = (highlight_html(abstract, _spans(abstract, protocol), colours) if abstract
             else "<i>No abstract available.</i>")
     legend = " ".join(
-        f'<mark style="background:{colour};padding:0 4px;border-radius:3px">{html.escape(name)}</mark>'
+        f'<mark style="background:{colour};padding:0 4px;border-radius:3px">{html_text(name)}</mark>'
         for name, colour in colours.items()
     )
     return (
@@ -77,7 +77,7 @@ def concept_bars(scores: Mapping[str, float], sentences: Mapping[str, str]) -> N
     """One bar per concept (0..1 match) with the sentence that matched it best, as the explanation."""
     for concept, score in scores.items():
         value = float(min(max(score, 0.0), 1.0))
-        st.progress(value, text=f"**{concept}** · {value:.2f}")
+        st.progress(value, text=f"**{md(concept)}** · {value:.2f}")
         sentence = sentences.get(concept)
         if sentence:
-            st.caption(f"“{sentence}”")
+            st.caption(f"“{md(sentence)}”")

@@ -6,8 +6,9 @@ before the <mark> tags are added, so `<script>` in an abstract shows as text and
 
 from __future__ import annotations
 
-import html
 from collections.abc import Sequence
+
+from screening.app.escape import html_text
 
 # Colour-blind-safe pastel palette (Okabe-Ito hues, lightened) for concept marks.
 PALETTE = ("#ffe08a", "#a8d8f0", "#b9e4c9", "#f6c1a6", "#d9c2f0", "#f3b6d0", "#cfd8dc")
@@ -32,12 +33,12 @@ def highlight_html(text: str | None, spans: Sequence[tuple[int, int, str]],
         start, end = max(start, cursor), min(end, len(text))
         if start >= end:
             continue
-        pieces.append(html.escape(text[cursor:start]))
+        pieces.append(html_text(text[cursor:start]))
         colour = colours.get(concept, PALETTE[0])
         pieces.append(
-            f'<mark style="background:{html.escape(colour)};padding:0 2px;border-radius:3px" '
-            f'title="{html.escape(concept)}">{html.escape(text[start:end])}</mark>'
+            f'<mark style="background:{html_text(colour)};padding:0 2px;border-radius:3px" '
+            f'title="{html_text(concept)}">{html_text(text[start:end])}</mark>'
         )
         cursor = end
-    pieces.append(html.escape(text[cursor:]))
+    pieces.append(html_text(text[cursor:]))
     return "".join(pieces)

@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from screening.app.context import Context
-from screening.app.safe_text import md_escape
+from screening.app.escape import md, md_list
 from screening.app.tables import show_table
 from screening.prisma.checks import check_flow
 from screening.prisma.counts import prisma_flow
@@ -30,11 +30,11 @@ def prisma_section(ctx: Context) -> None:
     checks = check_flow(flow)
     fields = flow.fields()
     for note in checks.notes:
-        st.caption(md_escape(note))
+        st.caption(md(note))
     title = None
     if not checks.consistent:
         st.warning("The counts do not add up yet, so this is not a diagram to publish:\n\n"
-                   + "\n".join(f"- {md_escape(problem)}" for problem in checks.problems))
+                   + md_list(checks.problems))
         if not st.toggle("Show a draft diagram anyway", key="prisma_draft"):
             _fields_table(fields)
             return

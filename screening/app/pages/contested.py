@@ -6,8 +6,6 @@ decisions shown are read with the signed-in user as viewer like everywhere else.
 
 from __future__ import annotations
 
-import html
-
 import pandas as pd
 import streamlit as st
 from sqlalchemy import select
@@ -17,6 +15,7 @@ from screening.advisory.participants import consensus_with_participants, record_
 from screening.app.advisory_panel import advisory_views_panel, team_names
 from screening.app.components import load_record, record_card
 from screening.app.context import Context
+from screening.app.escape import html_text, md, md_code
 from screening.app.tables import show_table
 from screening.decisions.queries import conflicts, current_decisions
 from screening.decisions.record import ConsensusExistsError, DecisionError
@@ -62,25 +61,25 @@ def _definitions(ctx: Context) -> None:
     if ctx.protocol is None:
         st.info("This project has no protocol yet (add one on the Project page).")
         return
-    st.markdown(f"**Question.** {ctx.protocol.question.text}")
+    st.markdown(f"**Question.** {md(ctx.protocol.question.text)}")
     for concept in ctx.protocol.concepts:
-        synonyms = f" *(also: {', '.join(concept.synonyms)})*" if concept.synonyms else ""
-        st.markdown(f"**{concept.name}** — {concept.definition}{synonyms}")
+        synonyms = f" *(also: {md(', '.join(concept.synonyms))})*" if concept.synonyms else ""
+        st.markdown(f"**{md(concept.name)}** — {md(concept.definition)}{synonyms}")
     criteria = ctx.protocol.inclusion + ctx.protocol.exclusion
     if criteria:
-        st.markdown("\n".join(f"- `{c.code}` {c.text}" for c in criteria))
+        st.markdown("\n".join(f"- {md_code(c.code)} {md(c.text)}" for c in criteria))
 
 
 def _decision_columns(ctx: Context, decisions: pd.DataFrame) -> None:
     texts = {c.code: c.text for c in (ctx.protocol.inclusion + ctx.protocol.exclusion)} if ctx.protocol else {}
     columns = st.columns(max(len(decisions), 1))
     for column, row in zip(columns, decisions.itertuples(), strict=False):
-        reasons = "<br>".join(f"<code>{html.escape(c)}</code> {html.escape(texts.get(c, ''))}"
+        reasons = "<br>".join(f"<code>{html_text(c)}</code> {html_text(texts.get(c, ''))}"
                               for c in _split_reasons(row.reasons)) or "<i>no reason given</i>"
-        note = html.escape(row.note) if isinstance(row.note, str) else "<i>no note</i>"
+        note = html_text(row.note) if isinstance(row.note, str) else "<i>no note</i>"
         column.html(
             f'<div style="border:1px solid #ddd;border-radius:8px;padding:.6rem .8rem">'
-            f"<b>{html.escape(row.reviewer)}</b><br>{DECISION_BADGES.get(row.decision, row.decision)}"
+            f"<b>{html_text(row.reviewer)}</b><br>{DECISION_BADGES.get(row.decision, html_text(row.decision))}"
             f'<div style="margin-top:.4rem;font-size:.9rem">{reasons}</div>'
             f'<div style="margin-top:.4rem;font-size:.9rem;color:#444">{note}</div></div>'
         )
@@ -124,13 +123,13 @@ def _discussable(ctx: Context, contested: pd.DataFrame, resolved: pd.DataFrame) 
 
 def _existing_consensus(existing: pd.Series) -> None:
     """The consensus in force, shown before anyone can replace it (every text escaped)."""
-    reasons = html.escape(existing["reasons"]) if isinstance(existing["reasons"], str) else "no reasons"
-    note = html.escape(existing["note"]) if isinstance(existing["note"], str) else "<i>no note</i>"
+    reasons = html_text(existing["reasons"]) if isinstance(existing["reasons"], str) else "no reasons"
+    note = html_text(existing["note"]) if isinstance(existing["note"], str) else "<i>no note</i>"
     st.html(
         f'<div style="border:1px solid #e0b000;border-radius:8px;padding:.6rem .8rem">'
         f"<b>Consensus in force</b>: {DECISION_BADGES.get(existing['decision'], '')} ({reasons})<br>"
-        f"recorded by <b>{html.escape(str(existing['recorded_by']))}</b> on "
-        f"{html.escape(str(existing['created_at'])[:16])} UTC"
+        f"recorded by <b>{html_text(str(existing['recorded_by']))}</b> on "
+        f"{html_text(str(existing['created_at'])[:16])} UTC"
         f'<div style="margin-top:.4rem;font-size:.9rem;color:#444">{note}</div></div>'
     )
 
@@ -161,7 +160,7 @@ def render(ctx: Context) -> None:
     for key, show in (("contested_flash", st.success), ("contested_error", st.error)):
         message = st.session_state.pop(key, None)
         if message:
-            show(message)
+            show(md(message))
     table = contested_table(ctx)
     if table.empty:
         st.success("No contested records at this stage.")

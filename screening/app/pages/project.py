@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from screening.app.context import Context
+from screening.app.escape import md, md_code, md_list
 from screening.app.manual_record_form import manual_record_form
 from screening.app.tables import show_table
 from screening.app.uploads import import_uploads
@@ -31,7 +32,7 @@ def _imports(ctx: Context) -> None:
                      key="import_files")
     st.button("Import", on_click=_import_uploads, args=(ctx,), key="import_button")
     for ok, message in st.session_state.pop("import_messages", []):
-        (st.success if ok else st.error)(message)
+        (st.success if ok else st.error)(md(message))
 
 
 def _run_dedup(ctx: Context) -> None:
@@ -56,13 +57,13 @@ def _duplicates(ctx: Context) -> None:
         st.button("Find duplicates", key="run_dedup", on_click=_run_dedup, args=(ctx,))
     message = st.session_state.pop("dedup_message", None)
     if message:
-        st.success(message)
+        st.success(md(message))
     groups = list_groups(ctx.project)
     if not groups:
         return
     records = records_frame(ctx.project, include_duplicates=True).set_index("id")
     for group in groups:
-        with st.expander(f"Group {group.group_id}: {(group.kept_title or '(no title)')[:100]}"):
+        with st.expander(f"Group {group.group_id}: {md((group.kept_title or '(no title)')[:100])}"):
             members = records.loc[[group.kept_id] + [rid for rid, _ in group.duplicates]]
             members = members.assign(kept=[True] + [False] * len(group.duplicates))
             show_table(members[["kept", "source_id", "title", "authors", "year", "doi", "source_file"]],
@@ -121,12 +122,11 @@ def _protocol_messages() -> None:
     problems = st.session_state.pop("protocol_problems", None)
     if problems is not None:
         file, listed = problems
-        st.error(f"{file}: the protocol was not saved")
-        for problem in listed:
-            st.markdown(f"- {problem}")
+        st.error(f"{md(file)}: the protocol was not saved")
+        st.markdown(md_list(listed))
     message = st.session_state.pop("protocol_message", None)
     if message:
-        st.success(message)
+        st.success(md(message))
 
 
 def _protocol(ctx: Context) -> None:
@@ -137,22 +137,22 @@ def _protocol(ctx: Context) -> None:
         return
     if ctx.protocol is not None:
         with st.expander("Concepts and criteria", expanded=not ctx.user.is_lead):
-            st.markdown(f"**{ctx.protocol.title}** — {ctx.protocol.question.text}")
+            st.markdown(f"**{md(ctx.protocol.title)}** — {md(ctx.protocol.question.text)}")
             for concept in ctx.protocol.concepts:
-                st.markdown(f"- **{concept.name}**: {concept.definition}")
+                st.markdown(f"- **{md(concept.name)}**: {md(concept.definition)}")
             for criterion in ctx.protocol.inclusion + ctx.protocol.exclusion:
-                st.markdown(f"- `{criterion.code}` {criterion.text}")
+                st.markdown(f"- {md_code(criterion.code)} {md(criterion.text)}")
     if not ctx.user.is_lead:
         return
     _protocol_messages()
-    st.text_area(f"Edit `{path.name}`", value=path.read_text(encoding="utf-8"), height=360, key="protocol_text")
+    st.text_area(f"Edit {md_code(path.name)}", value=path.read_text(encoding="utf-8"), height=360, key="protocol_text")
     st.button("Validate and save", key="protocol_save", on_click=_save_protocol, args=(ctx,))
     _protocol_history(ctx)
 
 
 def render(ctx: Context) -> None:
     st.header("Project")
-    st.caption(f"`{ctx.project.path}`")
+    st.caption(md_code(ctx.project.path))
     if ctx.user.is_lead:
         _imports(ctx)
     manual_record_form(ctx)

@@ -8,6 +8,7 @@ import streamlit as st
 from screening.app import ranking
 from screening.app.components import concept_bars, load_record, record_card
 from screening.app.context import Context
+from screening.app.escape import md, md_code
 from screening.app.fulltext_panel import full_text_panel
 from screening.app.progress_estimates import live_stopping_status
 from screening.app.tables import show_table
@@ -101,7 +102,7 @@ def render(ctx: Context) -> None:
     for key, show in (("screen_flash", st.toast), ("screen_error", st.error)):
         message = st.session_state.pop(key, None)
         if message:
-            show(message)
+            show(md(message))
     if not pending:
         st.success("Your queue is empty: every record assigned to you at this stage has your decision.")
         st.button("Undo last", key="btn_undo", shortcut=SHORTCUTS["undo"], on_click=_undo, args=(ctx,))
@@ -120,10 +121,10 @@ def render(ctx: Context) -> None:
     with right:
         how = f"Ranked by **{result.encoder}**" if result.ready else "Ranking in preparation: import order"
         labels = f"{result.n_labels} label" + ("" if result.n_labels == 1 else "s")
-        st.caption(f"{how} · {labels} · record `{record['source_id']}`")
+        st.caption(f"{how} · {labels} · record {md_code(record['source_id'])}")
         _decision_controls(ctx, record_id)
         for problem in ranking.ranking_errors(ctx.project):
-            st.warning(problem, icon="⚠️")
+            st.warning(md(problem), icon="⚠️")
         scores, sentences = view.explain(record_id)
         if scores:
             st.divider()
