@@ -26,6 +26,9 @@ def prisma_section(ctx: Context) -> None:
     if blind and not ctx.user.can_resolve:  # counts such as 'awaiting an outcome' reflect others' decisions
         st.caption("While blind mode is on, the PRISMA flow is shown to the lead and the advisory group.")
         return
+    st.caption("PRISMA's *records screened* are the records with a title/abstract outcome (every required "
+               "decision in and agreed, or a consensus); the Screened figure above also counts records still "
+               "awaiting one.")
     flow = prisma_flow(ctx.project, ctx.protocol)
     checks = check_flow(flow)
     fields = flow.fields()

@@ -4,9 +4,32 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from screening.decisions.queries import current_decisions, is_blind_view, record_status, resolved_records
+from screening.decisions.queries import (
+    current_decisions,
+    is_blind_view,
+    record_status,
+    resolved_records,
+    training_labels,
+)
 from screening.store.project import Project
 from screening.store.schema import STAGES, Record
+
+# The one definition of "screened", used by `screening status`, the Screen and Progress pages.
+SCREENED = ("A record counts as screened once it has a decision (include, exclude or maybe) that you may see: "
+            "on Screen your own, on Progress every decision of your view. Maybes are shown apart: they are not "
+            "labels, so the model and the stopping rules use only includes and excludes, and PRISMA counts a "
+            "record as screened once it has its title/abstract outcome.")
+
+
+def screened_in_view(project: Project, stage: str, viewer: str | None = None) -> tuple[int, int]:
+    """(records screened, of which not labelled: maybes) in ``viewer``'s view, as `screening status` counts.
+
+    Not labelled: screened records the ranker has no include/exclude label for (a maybe, or in a team view
+    a record whose only decisions so far are maybes).
+    """
+    blind = is_blind_view(project, viewer)
+    screened = _stage_counts(project, stage, viewer, blind)["screened"]
+    return screened, max(screened - len(training_labels(project, stage, viewer)), 0)
 
 
 def _stage_counts(project: Project, stage: str, viewer: str | None, blind: bool) -> dict:

@@ -16,7 +16,7 @@ from screening.app.prisma_view import prisma_section
 from screening.app.progress_estimates import live_stopping_status, screening_order
 from screening.app.tables import show_table
 from screening.decisions.export import export_project
-from screening.decisions.status import project_status
+from screening.decisions.status import SCREENED, project_status, screened_in_view
 from screening.store.settings import blind_mode
 
 EXPORTS = {"csv": ("CSV (all decisions)", "text/csv", "csv"),
@@ -47,13 +47,16 @@ def _curve(ctx: Context) -> None:
     status = live_stopping_status(ctx.project, ctx.stage, unscreened, viewer=ctx.user.name)
     if status is None:
         return
-    cols = st.columns(4)
-    cols[0].metric("Screened", f"{status.n_screened} / {status.n_records}")
+    screened, maybes = screened_in_view(ctx.project, ctx.stage, ctx.user.name)
+    cols = st.columns(5)
+    cols[0].metric("Screened", f"{screened} / {status.n_records}", help=SCREENED)
+    cols[4].metric("Maybe (not labelled)", maybes, help=SCREENED)
     cols[1].metric("Includes found", status.n_found)
     cols[2].metric("Model: likely includes left", status.remaining_label,
                    help="Unscreened records the model currently predicts as includes.")
     cols[3].metric("Hypergeometric rule", "may stop" if status.stop else "continue", help=status.explanation)
-    st.caption(f"{status.explanation} Knee rule: {'may stop' if status.knee_stop else 'keep screening'} "
+    st.caption(f"The stopping rules count the {status.n_screened} records labelled include or exclude. "
+               f"{status.explanation} Knee rule: {'may stop' if status.knee_stop else 'keep screening'} "
                f"(slope ratio {status.knee_ratio:.1f}; needs at least 150 screened).")
 
 

@@ -14,6 +14,7 @@ from screening.app.progress_estimates import live_stopping_status
 from screening.app.tables import show_table
 from screening.decisions.queries import current_decisions, pending_records
 from screening.decisions.record import DecisionError, last_decision, record_decision, retract_decision
+from screening.decisions.status import SCREENED
 
 
 def _current_key(stage: str) -> str:
@@ -62,10 +63,10 @@ def _my_decisions(ctx: Context) -> pd.DataFrame:
 def _progress(ctx: Context, mine: pd.DataFrame, n_pending: int, view: ranking.RankingView) -> None:
     done = len(mine)
     total = done + n_pending
-    st.progress(done / total if total else 1.0, text=f"Screened {done} of {total} in your queue")
+    st.progress(done / total if total else 1.0, text=f"Screened {done} of {total} in your queue (maybes included)")
     cols = st.columns(4)
     cols[0].metric("Your includes", int((mine["decision"] == "include").sum()))
-    cols[1].metric("Your maybes", int((mine["decision"] == "maybe").sum()))
+    cols[1].metric("Your maybes", int((mine["decision"] == "maybe").sum()), help=SCREENED)
     status = live_stopping_status(ctx.project, ctx.stage, view.expected_remaining(), viewer=ctx.user.name)
     if status is not None:
         cols[2].metric("Model: likely includes left", status.remaining_label,

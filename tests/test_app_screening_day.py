@@ -1,0 +1,47 @@
+"""Issue 13's smaller items in AppTest against real projects: one meaning of "screened", reason codes that
+fit the decision, statistics shown in range, and the minor fixes."""
+
+from __future__ import annotations
+
+import pytest
+
+from screening.decisions.status import project_status, screened_in_view
+from screening.store.settings import set_setting
+from tests.app_helpers import decide, go, make_project, open_app, records, sign_in
+
+pytestmark = pytest.mark.usefixtures("fresh_streamlit_caches")
+
+
+def _metric(at, label: str) -> str:  # type: ignore[no-untyped-def]
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def test_screened_means_the_same_on_screen_progress_and_status(tmp_path, monkeypatch):
+    project = make_project(tmp_path / "p", {"solo": "lead"}, passwords=False)
+    ids = list(records(project)["id"])
+    for record_id, decision in zip(ids, ["include", "include", "exclude", "maybe"], strict=False):
+        decide(project, "solo", int(record_id), decision)
+    at = open_app(project.path, monkeypatch)
+    assert "Screened 4 of 40 in your queue" in at.get("progress")[0].proto.text
+    assert _metric(at, "Your maybes") == "1"
+    go(at, "Progress")
+    assert _metric(at, "Screened") == "4 / 40" and _metric(at, "Maybe (not labelled)") == "1"
+    assert _metric(at, "Includes found") == "2"
+    assert any("labelled include or exclude" in c.value and "the 3 records" in c.value for c in at.caption)
+    assert project_status(project)["stages"]["title_abstract"]["screened"] == 4
+
+
+def test_a_blind_reviewer_counts_only_what_they_may_see(tmp_path, monkeypatch):
+    project = make_project(tmp_path / "p", {"ann": "reviewer", "bob": "reviewer", "lead": "lead"})
+    with project.session() as session:
+        set_setting(session, "required_reviewers", "2", actor="lead")
+    ids = [int(i) for i in records(project)["id"]]
+    decide(project, "ann", ids[0], "include")
+    decide(project, "ann", ids[1], "maybe")
+    before = screened_in_view(project, "title_abstract", "ann")
+    for record_id in ids[2:6]:  # bob's unresolved decisions must not change ann's figures
+        decide(project, "bob", record_id, "exclude")
+    assert screened_in_view(project, "title_abstract", "ann") == before == (2, 1)
+    at = sign_in(open_app(project.path, monkeypatch), "ann")
+    go(at, "Progress")
+    assert _metric(at, "Screened") == "2 / 40" and _metric(at, "Maybe (not labelled)") == "1"
