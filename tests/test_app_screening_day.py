@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import pytest
 
+from screening.decisions.queries import current_decisions, latest_consensus
 from screening.decisions.status import project_status, screened_in_view
 from screening.store.settings import set_setting
-from tests.app_helpers import decide, go, make_project, open_app, records, sign_in
+from tests.app_helpers import decide, go, make_project, open_app, records, shown_record_source_id, sign_in
 
 pytestmark = pytest.mark.usefixtures("fresh_streamlit_caches")
 
@@ -45,3 +46,38 @@ def test_a_blind_reviewer_counts_only_what_they_may_see(tmp_path, monkeypatch):
     at = sign_in(open_app(project.path, monkeypatch), "ann")
     go(at, "Progress")
     assert _metric(at, "Screened") == "2 / 40" and _metric(at, "Maybe (not labelled)") == "1"
+
+
+def test_reason_codes_must_fit_the_decision_on_screen(tmp_path, monkeypatch):
+    project = make_project(tmp_path / "p", {"solo": "lead"}, passwords=False)
+    at = open_app(project.path, monkeypatch)
+    shown = shown_record_source_id(at)
+    record_id = int(records(project).set_index("source_id").loc[shown, "id"])
+    reasons = at.multiselect(key=f"reasons_{record_id}")
+    assert reasons.format_func("I1").startswith("include · I1") and reasons.format_func("E2").startswith("exclude")
+    reasons.set_value(["I1"]).run()
+    at.button(key="btn_exclude").click().run()
+    assert "I1 does not fit an exclude: an exclude takes exclusion criteria (E1, E2, E3)" in at.error[0].value
+    assert current_decisions(project, "title_abstract").empty
+    at.button(key="btn_include").click().run()  # the same code with an include is fine
+    mine = current_decisions(project, "title_abstract")
+    assert (mine["decision"].tolist(), mine["reasons"].tolist()) == (["include"], ["I1"])
+
+
+def test_the_consensus_form_refuses_an_inclusion_code_on_an_exclude(tmp_path, monkeypatch):
+    project = make_project(tmp_path / "p", {"ann": "reviewer", "bob": "reviewer", "lead": "lead"})
+    with project.session() as session:
+        set_setting(session, "required_reviewers", "2", actor="lead")
+    first = int(records(project)["id"].min())
+    decide(project, "ann", first, "include")
+    decide(project, "bob", first, "exclude")
+    at = go(sign_in(open_app(project.path, monkeypatch), "lead"), "Contested")
+    at.selectbox(key="contested_record").set_value(first).run()
+    at.radio(key=f"consensus_decision_{first}").set_value("exclude")
+    at.multiselect(key=f"consensus_reasons_{first}").set_value(["I2", "E1"])
+    at.button[[b.label for b in at.button].index("Record consensus")].click().run()
+    assert "I2 does not fit an exclude" in at.error[0].value and latest_consensus(project, "title_abstract").empty
+    at.radio(key=f"consensus_decision_{first}").set_value("exclude")
+    at.multiselect(key=f"consensus_reasons_{first}").set_value(["E1"])
+    at.button[[b.label for b in at.button].index("Record consensus")].click().run()
+    assert latest_consensus(project, "title_abstract")["reasons"].tolist() == ["E1"]

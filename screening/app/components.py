@@ -73,6 +73,13 @@ def record_card(record: Mapping, protocol: Protocol | None) -> None:
     st.html(record_card_html(record, protocol))
 
 
+def reason_label(protocol: Protocol | None):  # type: ignore[no-untyped-def]
+    """Format for a reason-code option: which decision it fits, the code and the criterion's text."""
+    kinds = {c.code: ("include", c.text) for c in protocol.inclusion} if protocol else {}
+    kinds.update({c.code: ("exclude", c.text) for c in protocol.exclusion} if protocol else {})
+    return lambda code: (f"{kinds[code][0]} · {code} — {kinds[code][1]}" if code in kinds else str(code))
+
+
 def concept_bars(scores: Mapping[str, float], sentences: Mapping[str, str]) -> None:
     """One bar per concept (0..1 match) with the sentence that matched it best, as the explanation."""
     for concept, score in scores.items():

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from screening.advisory.discussion import with_advisory_discussion
 from screening.advisory.participants import consensus_with_participants, record_consensus_with
 from screening.app.advisory_panel import advisory_views_panel, team_names
-from screening.app.components import load_record, record_card
+from screening.app.components import load_record, reason_label, record_card
 from screening.app.context import Context
 from screening.app.escape import html_text, md, md_code
 from screening.app.tables import show_table
@@ -90,12 +90,16 @@ def _record_consensus(ctx: Context, record_id: int) -> None:
     reasons = st.session_state.get(f"consensus_reasons_{record_id}", [])
     note = st.session_state.get(f"consensus_note_{record_id}", "")
     replace = bool(st.session_state.get(f"consensus_replace_{record_id}", False))
+    misfit = ctx.protocol.misfit_reasons(decision, reasons) if ctx.protocol else None
+    if misfit:
+        st.session_state["contested_error"] = misfit
+        return
     try:
         with ctx.project.session() as session:
             record_consensus_with(session, participants=st.session_state.get(f"consensus_with_{record_id}", []),
                                   record_id=record_id, stage=ctx.stage, decision=decision, recorded_by=ctx.user.name,
                                   reasons=reasons, note=note, replace=replace,
-                                  allowed_reasons=ctx.protocol.reason_codes if ctx.protocol else None)
+                                  allowed_reasons=ctx.protocol.reason_codes_for(decision) if ctx.protocol else None)
     except ConsensusExistsError:
         st.session_state["contested_error"] = (
             "This record already has a consensus (shown above). Tick \"Replace the existing consensus\" to "
@@ -143,7 +147,8 @@ def _consensus_form(ctx: Context, record_id: int, existing: pd.Series | None) ->
                      placeholder="What the group agreed and why")
         st.radio("Decision", ["include", "exclude"], horizontal=True, key=f"consensus_decision_{record_id}")
         st.multiselect("Reasons", ctx.protocol.reason_codes if ctx.protocol else [],
-                       key=f"consensus_reasons_{record_id}")
+                       key=f"consensus_reasons_{record_id}", format_func=reason_label(ctx.protocol),
+                       help="Inclusion codes go with include, exclusion codes with exclude.")
         st.multiselect("Who took part", team_names(ctx), key=f"consensus_with_{record_id}")
         if existing is not None:
             st.checkbox("Replace the existing consensus", key=f"consensus_replace_{record_id}",

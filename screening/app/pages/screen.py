@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from screening.app import ranking
-from screening.app.components import concept_bars, load_record, record_card
+from screening.app.components import concept_bars, load_record, reason_label, record_card
 from screening.app.context import Context
 from screening.app.escape import md, md_code
 from screening.app.fulltext_panel import full_text_panel
@@ -23,15 +23,14 @@ def _current_key(stage: str) -> str:
 SHORTCUTS = {"include": "I", "exclude": "E", "maybe": "M", "undo": "U"}
 
 
-def _reason_label(ctx: Context):  # type: ignore[no-untyped-def]
-    texts = {c.code: c.text for c in (ctx.protocol.inclusion + ctx.protocol.exclusion)} if ctx.protocol else {}
-    return lambda code: f"{code} — {texts.get(code, '')}"
-
-
 def _decide(ctx: Context, record_id: int, decision: str) -> None:
     reasons = st.session_state.get(f"reasons_{record_id}", [])
     note = st.session_state.get(f"note_{record_id}", "")
-    allowed = ctx.protocol.reason_codes if ctx.protocol else None
+    allowed = ctx.protocol.reason_codes_for(decision) if ctx.protocol else None
+    misfit = ctx.protocol.misfit_reasons(decision, reasons) if ctx.protocol else None
+    if misfit:
+        st.session_state["screen_error"] = misfit
+        return
     try:
         with ctx.project.session() as session:
             record_decision(session, reviewer=ctx.user.name, record_id=record_id, decision=decision,
@@ -87,7 +86,8 @@ def _decision_controls(ctx: Context, record_id: int) -> None:
                      on_click=_undo, args=(ctx,), width="stretch")
     codes = ctx.protocol.reason_codes if ctx.protocol else []
     st.multiselect("Reasons (criteria codes)", codes, key=f"reasons_{record_id}",
-                   format_func=_reason_label(ctx), placeholder="Optional")
+                   format_func=reason_label(ctx.protocol), placeholder="Optional",
+                   help="Inclusion codes go with Include, exclusion codes with Exclude; Maybe takes either.")
     st.text_input("Note", key=f"note_{record_id}", placeholder="Optional note for the team")
     st.caption("Keys: **I** include · **E** exclude · **M** maybe · **U** undo")
 
