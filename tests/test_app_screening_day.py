@@ -5,10 +5,20 @@ from __future__ import annotations
 
 import pytest
 
+from screening.app.highlight import highlight_html
 from screening.decisions.queries import current_decisions, latest_consensus
 from screening.decisions.status import project_status, screened_in_view
 from screening.store.settings import set_setting
-from tests.app_helpers import decide, go, make_project, open_app, records, shown_record_source_id, sign_in
+from tests.app_helpers import (
+    decide,
+    go,
+    make_project,
+    open_app,
+    page_text,
+    records,
+    shown_record_source_id,
+    sign_in,
+)
 
 pytestmark = pytest.mark.usefixtures("fresh_streamlit_caches")
 
@@ -81,3 +91,31 @@ def test_the_consensus_form_refuses_an_inclusion_code_on_an_exclude(tmp_path, mo
     at.multiselect(key=f"consensus_reasons_{first}").set_value(["E1"])
     at.button[[b.label for b in at.button].index("Record consensus")].click().run()
     assert latest_consensus(project, "title_abstract")["reasons"].tolist() == ["E1"]
+
+
+def test_a_concept_term_inside_a_hyphenated_word_is_not_marked():
+    text = "In non-human primates and in humans; human-derived cells; a humane study."
+    spans = [(text.index("human"), text.index("human") + 5, "humans"),
+             (text.index("humans"), text.index("humans") + 6, "humans"),
+             (text.index("human-"), text.index("human-") + 5, "humans"),
+             (text.index("humane"), text.index("humane") + 5, "humans")]
+    out = highlight_html(text, spans, {"humans": "#ffe08a"})
+    assert out.count("<mark") == 1 and '">humans</mark>' in out and "non-human primates" in out
+
+
+def _emoji(text: str) -> list[str]:
+    return [c for c in text if ord(c) >= 0x1F000 or 0x2600 <= ord(c) <= 0x27BF]
+
+
+def test_decisions_show_as_coloured_words_not_emoji(tmp_path, monkeypatch):
+    project = make_project(tmp_path / "p", {"ann": "reviewer", "bob": "reviewer", "lead": "lead"})
+    with project.session() as session:
+        set_setting(session, "required_reviewers", "2", actor="lead")
+    first = int(records(project)["id"].min())
+    decide(project, "ann", first, "include")
+    decide(project, "bob", first, "exclude")
+    at = go(sign_in(open_app(project.path, monkeypatch), "lead"), "Contested")
+    text = page_text(at)
+    assert ">include</span>" in text and ">exclude</span>" in text and _emoji(text) == []
+    for page in ("Screen", "Full texts", "Progress", "Project", "Team"):
+        assert _emoji(page_text(go(at, page))) == [], page

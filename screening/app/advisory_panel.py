@@ -5,11 +5,10 @@ from __future__ import annotations
 import streamlit as st
 
 from screening.advisory.views import advisory_views
+from screening.app.components import decision_badge
 from screening.app.context import Context
 from screening.app.escape import html_text
 from screening.decisions.reviewers import list_reviewers
-
-VIEW_BADGES = {"include": "🟢 include", "exclude": "🔴 exclude", "unsure": "🟡 unsure"}
 
 
 def team_names(ctx: Context) -> list[str]:
@@ -33,6 +32,6 @@ def advisory_views_panel(ctx: Context, record_id: int) -> None:
         note = html_text(row.note) if isinstance(row.note, str) else "<i>no note</i>"
         column.html(
             f'<div style="border:1px dashed #999;border-radius:8px;padding:.6rem .8rem">'
-            f"<b>{html_text(row.advisor)}</b> (advisory group)<br>{VIEW_BADGES.get(row.view, html_text(row.view))}"
+            f"<b>{html_text(row.advisor)}</b> (advisory group)<br>{decision_badge(row.view)}"
             f'<div style="margin-top:.4rem;font-size:.9rem">{reason}</div>'
             f'<div style="margin-top:.4rem;font-size:.9rem;color:#444">{note}</div></div>')

@@ -73,6 +73,17 @@ def record_card(record: Mapping, protocol: Protocol | None) -> None:
     st.html(record_card_html(record, protocol))
 
 
+# Decision badges as coloured text, not emoji: Debian's Chromium has no colour-emoji font and draws boxes.
+BADGE_COLOURS = {"include": "#b9e4c9", "exclude": "#f6c1a6", "maybe": "#ffe08a", "unsure": "#ffe08a"}
+
+
+def decision_badge(decision: str) -> str:
+    """HTML for a decision (include / exclude / maybe, or an advisory view) as a coloured label."""
+    colour = BADGE_COLOURS.get(decision, "#cfd8dc")
+    return (f'<span style="background:{colour};color:#1a1a1a;border-radius:4px;padding:0 6px;font-weight:600">'
+            f"{html_text(decision)}</span>")
+
+
 def reason_label(protocol: Protocol | None):  # type: ignore[no-untyped-def]
     """Format for a reason-code option: which decision it fits, the code and the criterion's text."""
     kinds = {c.code: ("include", c.text) for c in protocol.inclusion} if protocol else {}

@@ -19,11 +19,27 @@ def concept_colours(concepts: Sequence[str]) -> dict[str, str]:
     return {name: PALETTE[i % len(PALETTE)] for i, name in enumerate(concepts)}
 
 
+def _inside_a_word(text: str, start: int, end: int) -> bool:
+    """True when text[start:end] is only part of a word: a letter or digit touches it, or a hyphen that joins
+    it to one ("human" in "non-human", "care" in "care-giver")."""
+    def joined(index: int, step: int) -> bool:
+        if not 0 <= index < len(text):
+            return False
+        if text[index].isalnum():
+            return True
+        beyond = index + step
+        return text[index] in "-‐‑" and 0 <= beyond < len(text) and text[beyond].isalnum()
+
+    return joined(start - 1, -1) or joined(end, 1)
+
+
 def highlight_html(text: str | None, spans: Sequence[tuple[int, int, str]],
                    colours: dict[str, str] | None = None) -> str:
     """Escaped `text` with each (start, end, concept) span wrapped in a coloured <mark>.
 
-    Overlapping spans are resolved by keeping the earliest (then longest) one, so tags never interleave.
+    Overlapping spans are resolved by keeping the earliest (then longest) one, so tags never interleave; a
+    span that is only part of a word (see `_inside_a_word`) is not marked. Every piece of text is escaped
+    (`screening.app.escape.html_text`) before the tags are put around it.
     """
     text = text or ""
     colours = colours or {}
@@ -31,7 +47,7 @@ def highlight_html(text: str | None, spans: Sequence[tuple[int, int, str]],
     cursor = 0
     for start, end, concept in sorted(spans, key=lambda s: (s[0], -(s[1] - s[0]))):
         start, end = max(start, cursor), min(end, len(text))
-        if start >= end:
+        if start >= end or _inside_a_word(text, start, end):
             continue
         pieces.append(html_text(text[cursor:start]))
         colour = colours.get(concept, PALETTE[0])

@@ -60,7 +60,7 @@ def _sidebar(user: User, pages: dict[str, Page]) -> tuple[str, str]:
 
 
 def run(project_dir: Path | None) -> None:
-    st.set_page_config(page_title="Screening", page_icon="📑", layout="wide")
+    st.set_page_config(page_title="Screening", page_icon=":material/fact_check:", layout="wide")
     if project_dir is None:
         st.error("No project given: run `streamlit run app.py -- --project DIR` or set SCREENING_PROJECT.")
         st.stop()

@@ -84,7 +84,7 @@ def _member_section(ctx: Context) -> None:
         return
     mine = advisory_views(ctx.project, viewer=ctx.user.name)
     done = set(mine.loc[mine["advisor"] == ctx.user.name, "record_id"])
-    labels = {r: ("✓ " if r in done else "") + load_record(ctx.project, r)["source_id"] for r in worklist}
+    labels = {r: ("done · " if r in done else "") + load_record(ctx.project, r)["source_id"] for r in worklist}
     record_id = st.selectbox("Full text", worklist, format_func=labels.get, key="adv_record")
     record_card(load_record(ctx.project, record_id), ctx.protocol)
     show_full_text(ctx, record_id, uploads=False)

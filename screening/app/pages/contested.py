@@ -13,7 +13,7 @@ from sqlalchemy import select
 from screening.advisory.discussion import with_advisory_discussion
 from screening.advisory.participants import consensus_with_participants, record_consensus_with
 from screening.app.advisory_panel import advisory_views_panel, team_names
-from screening.app.components import load_record, reason_label, record_card
+from screening.app.components import decision_badge, load_record, reason_label, record_card
 from screening.app.context import Context
 from screening.app.escape import html_text, md, md_code
 from screening.app.tables import show_table
@@ -21,8 +21,6 @@ from screening.decisions.queries import conflicts, current_decisions
 from screening.decisions.record import ConsensusExistsError, DecisionError
 from screening.decisions.reviewers import ReviewerError
 from screening.store.schema import Record
-
-DECISION_BADGES = {"include": "🟢 include", "exclude": "🔴 exclude", "maybe": "🟡 maybe"}
 
 
 def _split_reasons(value: object) -> list[str]:
@@ -79,7 +77,7 @@ def _decision_columns(ctx: Context, decisions: pd.DataFrame) -> None:
         note = html_text(row.note) if isinstance(row.note, str) else "<i>no note</i>"
         column.html(
             f'<div style="border:1px solid #ddd;border-radius:8px;padding:.6rem .8rem">'
-            f"<b>{html_text(row.reviewer)}</b><br>{DECISION_BADGES.get(row.decision, html_text(row.decision))}"
+            f"<b>{html_text(row.reviewer)}</b><br>{decision_badge(row.decision)}"
             f'<div style="margin-top:.4rem;font-size:.9rem">{reasons}</div>'
             f'<div style="margin-top:.4rem;font-size:.9rem;color:#444">{note}</div></div>'
         )
@@ -131,7 +129,7 @@ def _existing_consensus(existing: pd.Series) -> None:
     note = html_text(existing["note"]) if isinstance(existing["note"], str) else "<i>no note</i>"
     st.html(
         f'<div style="border:1px solid #e0b000;border-radius:8px;padding:.6rem .8rem">'
-        f"<b>Consensus in force</b>: {DECISION_BADGES.get(existing['decision'], '')} ({reasons})<br>"
+        f"<b>Consensus in force</b>: {decision_badge(existing['decision'])} ({reasons})<br>"
         f"recorded by <b>{html_text(str(existing['recorded_by']))}</b> on "
         f"{html_text(str(existing['created_at'])[:16])} UTC"
         f'<div style="margin-top:.4rem;font-size:.9rem;color:#444">{note}</div></div>'

@@ -16,7 +16,7 @@ from screening.fulltext.reports import ReportError, mark_not_retrieved
 from screening.fulltext.status import full_text_overview
 from screening.fulltext.storage import StorageError
 
-STATUS_LABELS = {"attached": "📄 attached", "not_retrieved": "⛔ not retrieved", "missing": "… missing"}
+STATUS_LABELS = {"attached": "attached", "not_retrieved": "not retrieved", "missing": "missing"}
 
 
 def _bulk(ctx: Context) -> None:

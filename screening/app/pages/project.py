@@ -17,6 +17,7 @@ from screening.protocol.errors import ProtocolError
 from screening.protocol.load import MARKDOWN_SUFFIXES
 from screening.protocol.versions import current_protocol_hash, protocol_versions, restore_protocol, save_protocol
 from screening.store.records_table import records_frame
+from screening.wording import plural
 
 
 def _import_uploads(ctx: Context) -> None:
@@ -39,8 +40,9 @@ def _run_dedup(ctx: Context) -> None:
     report = run_dedup(ctx.project, actor=ctx.user.name)
     contested = (f" {len(report.needs_lead)} kept records had copies decided differently: settle them on the "
                  "Contested page." if report.needs_lead else "")
-    st.session_state["dedup_message"] = (f"Found {report.groups} duplicate groups: {report.duplicates_removed} "
-                                         f"duplicates removed, {report.unique} unique records.{contested}")
+    st.session_state["dedup_message"] = (f"Found {plural(report.groups, 'duplicate group')}: "
+                                         f"{plural(report.duplicates_removed, 'duplicate')} removed, "
+                                         f"{plural(report.unique, 'unique record')}.{contested}")
 
 
 def _undo_group(ctx: Context, group_id: int) -> None:
@@ -51,8 +53,9 @@ def _undo_group(ctx: Context, group_id: int) -> None:
 def _duplicates(ctx: Context) -> None:
     st.subheader("Duplicates")
     report = current_report(ctx.project)
-    st.caption(f"{report.identified} records identified · {report.duplicates_removed} duplicates removed · "
-               f"{report.unique} unique · {report.groups} groups")
+    st.caption(f"{plural(report.identified, 'record')} identified · "
+               f"{plural(report.duplicates_removed, 'duplicate')} removed · "
+               f"{report.unique} unique · {plural(report.groups, 'group')}")
     if ctx.user.is_lead:
         st.button("Find duplicates", key="run_dedup", on_click=_run_dedup, args=(ctx,))
     message = st.session_state.pop("dedup_message", None)

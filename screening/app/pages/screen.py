@@ -125,7 +125,7 @@ def render(ctx: Context) -> None:
         st.caption(f"{how} · {labels} · record {md_code(record['source_id'])}")
         _decision_controls(ctx, record_id)
         for problem in ranking.ranking_errors(ctx.project):
-            st.warning(md(problem), icon="⚠️")
+            st.warning(md(problem), icon=":material/warning:")
         scores, sentences = view.explain(record_id)
         if scores:
             st.divider()
