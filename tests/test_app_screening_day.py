@@ -3,6 +3,8 @@ fit the decision, statistics shown in range, and the minor fixes."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from screening.app.highlight import highlight_html
@@ -119,3 +121,29 @@ def test_decisions_show_as_coloured_words_not_emoji(tmp_path, monkeypatch):
     assert ">include</span>" in text and ">exclude</span>" in text and _emoji(text) == []
     for page in ("Screen", "Full texts", "Progress", "Project", "Team"):
         assert _emoji(page_text(go(at, page))) == [], page
+
+
+def test_concept_bars_are_percentiles_within_the_review(tmp_path, monkeypatch):
+    from screening.app.context import load_protocol
+    from screening.rank.queue import build_project_ranker
+
+    project = make_project(tmp_path / "p", {"solo": "lead"}, passwords=False)
+    ranker = build_project_ranker(project, load_protocol(project), "tfidf")
+    scores = ranker.ranker.concept_scores()
+    ids = list(ranker.record_ids)
+    for concept in scores.columns:
+        best, worst = ids[int(scores[concept].idxmax())], ids[int(scores[concept].idxmin())]
+        assert ranker.percentiles(best)[concept] == 1.0
+        assert ranker.percentiles(worst)[concept] == pytest.approx((scores[concept] == scores[concept].min()).mean())
+    at = open_app(project.path, monkeypatch)
+    for _ in range(240):  # the fast ranker is built in the background
+        if any("Ranked by" in c.value for c in at.caption):
+            break
+        time.sleep(0.25)
+        at.run()
+    bars = [p.proto for p in at.get("progress") if "percentile" in p.proto.text]
+    assert len(bars) == len(scores.columns)
+    for bar in bars:
+        shown = int(bar.text.split("percentile ")[1].split(" ")[0])
+        assert 0 <= shown <= 100 and abs(bar.value - shown) <= 1
+    assert any(c.value.startswith("Concept match, percentile") and "same scale" in c.proto.help for c in at.caption)

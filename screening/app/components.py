@@ -91,11 +91,19 @@ def reason_label(protocol: Protocol | None):  # type: ignore[no-untyped-def]
     return lambda code: (f"{kinds[code][0]} · {code} — {kinds[code][1]}" if code in kinds else str(code))
 
 
-def concept_bars(scores: Mapping[str, float], sentences: Mapping[str, str]) -> None:
-    """One bar per concept (0..1 match) with the sentence that matched it best, as the explanation."""
+CONCEPT_BARS_HELP = ("Each bar: how well this record matches the concept compared with the other records of this "
+                     "review, as a percentile (100 = matches as well as the best; 50 = better than half). It is "
+                     "the same scale whichever encoder ranks the queue; the raw similarity is in brackets. "
+                     "Computed from the protocol's definitions alone, not from anyone's decisions.")
+
+
+def concept_bars(scores: Mapping[str, float], sentences: Mapping[str, str],
+                 percentiles: Mapping[str, float]) -> None:
+    """One bar per concept (percentile of the match within the review) with the sentence that matched best."""
+    st.caption("Concept match, percentile in this review", help=CONCEPT_BARS_HELP)
     for concept, score in scores.items():
-        value = float(min(max(score, 0.0), 1.0))
-        st.progress(value, text=f"**{md(concept)}** · {value:.2f}")
+        share = float(min(max(percentiles.get(concept, 0.0), 0.0), 1.0))
+        st.progress(share, text=f"**{md(concept)}** · percentile {100 * share:.0f} (similarity {score:.2f})")
         sentence = sentences.get(concept)
         if sentence:
             st.caption(f"“{md(sentence)}”")

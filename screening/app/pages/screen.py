@@ -129,7 +129,7 @@ def render(ctx: Context) -> None:
         scores, sentences = view.explain(record_id)
         if scores:
             st.divider()
-            concept_bars(scores, sentences)
+            concept_bars(scores, sentences, view.percentiles(record_id))
     _recent(mine)
 
 
