@@ -48,10 +48,11 @@ def prisma_section(ctx: Context) -> None:
     stem = f"{ctx.project.path.name}_prisma"
     for col, fmt in zip(cols, ("svg", "png", "pdf"), strict=False):
         col.download_button(f"Download {fmt.upper()}", data=lambda fmt=fmt: render_flow(flow, fmt, title),
-                            file_name=f"{stem}.{fmt}", mime=MIME[fmt], key=f"prisma_{fmt}")
+                            file_name=f"{stem}.{fmt}", mime=MIME[fmt], key=f"prisma_{fmt}",
+                            on_click="ignore")  # why: pages/progress.py
     cols[3].download_button("Download JSON", json.dumps(fields, indent=2, ensure_ascii=False),
                             file_name=f"{stem}.json", mime="application/json", key="prisma_json",
-                            help="Field names of the PRISMA2020 R package's template")
+                            help="Field names of the PRISMA2020 R package's template", on_click="ignore")
     _fields_table(fields)
 
 

@@ -67,8 +67,9 @@ def _table(ctx: Context) -> None:
     export_included(table, "xlsx", xlsx)
     cols = st.columns(2)
     cols[0].download_button("Download CSV", csv.getvalue(), file_name="included_studies.csv", mime="text/csv",
-                            key="ext_csv")
+                            key="ext_csv", on_click="ignore")
     cols[1].download_button("Download XLSX", xlsx.getvalue(), file_name="included_studies.xlsx", key="ext_xlsx",
+                            on_click="ignore",
                             mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 

@@ -26,6 +26,12 @@ EXPORTS = {"csv": ("CSV (all decisions)", "text/csv", "csv"),
            "asreview": ("ASReview CSV", "text/csv", "csv")}
 
 
+# Why on_click="ignore": with data given as a function, Streamlit registers a deferred file on each run and
+# makes it on the click; a click that re-runs the page replaces that file, so a second click within a second
+# asked for the dropped one and downloaded nothing (MediaFileStorageError). Without the re-run it stays.
+# Every download button of the app is made this way (tests/browser/test_export_clicks.py).
+
+
 def _export_bytes(ctx: Context, fmt: str) -> bytes:
     with tempfile.TemporaryDirectory() as folder:
         out = Path(folder) / f"export.{EXPORTS[fmt][2]}"
@@ -78,4 +84,5 @@ def render(ctx: Context) -> None:
         cols = st.columns(len(EXPORTS))
         for col, (fmt, (label, mime, suffix)) in zip(cols, EXPORTS.items(), strict=True):
             col.download_button(label, data=lambda fmt=fmt: _export_bytes(ctx, fmt), mime=mime,
-                                file_name=f"{ctx.project.path.name}_{fmt}.{suffix}", key=f"export_{fmt}")
+                                file_name=f"{ctx.project.path.name}_{fmt}.{suffix}", key=f"export_{fmt}",
+                                on_click="ignore")
