@@ -146,7 +146,7 @@ def test_project_page_imports_with_the_cli_messages(tmp_path, monkeypatch):
 
     csv = pd.read_csv(FIXTURES / "donners_2021_sample.csv").head(5)
     csv["record_id"] = csv["record_id"] + "-new"
-    at.file_uploader(key="import_files").set_value([("more.csv", csv.to_csv(index=False).encode(), "text/csv")])
+    at.file_uploader(key="import_files-1").set_value([("more.csv", csv.to_csv(index=False).encode(), "text/csv")])
     at.button(key="import_button").click().run()
     assert at.success[0].value == "more.csv: 5 records imported as csv"
 

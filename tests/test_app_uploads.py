@@ -108,3 +108,28 @@ def test_project_page_never_overwrites_or_follows_a_link_and_names_bad_names(tmp
     assert outside.read_text(encoding="utf-8") == "not yours\n"
     assert (project.path / IMPORT_DIR / "export-2.csv").read_bytes() == first
     assert (project.path / IMPORT_DIR / "export-3.csv").read_bytes() == second
+
+
+def test_an_import_empties_the_uploader_keeps_its_messages_and_runs_dedup(tmp_path, monkeypatch):
+    from screening.dedup.service import list_groups
+
+    project = make_project(tmp_path / "p", {"lead": "lead"})
+    copies = pd.read_csv(FIXTURES / "donners_2021_sample.csv").head(3)
+    copies["record_id"] = copies["record_id"] + "-copy"  # the same works from another database
+    at = go(sign_in(open_app(project.path, monkeypatch), "lead"), "Project")
+    at.file_uploader(key="import_files").set_value([("copies.csv", copies.to_csv(index=False).encode(), "text/csv"),
+                                                     ("bad.ris", b"not a ris file\n", "text/plain")])
+    at.button(key="import_button").click().run()
+    messages = ([shown(m.value) for m in at.success], [shown(m.value) for m in at.error])
+    assert messages[0] == ["copies.csv: 3 records imported as csv"] and len(messages[1]) == 1
+    assert any(shown(i.value).startswith("Found 3 duplicate groups: 3 duplicates removed") for i in at.info)
+    assert len(list_groups(project)) == 3  # dedup ran; each group can be split under Duplicates
+    assert at.file_uploader(key="import_files-1").value in (None, [])  # a fresh, empty uploader
+    at.button(key="run_dedup").click().run()  # another click: the import's messages stay
+    assert ([shown(m.value) for m in at.success if "imported" in m.value],
+            [shown(m.value) for m in at.error]) == messages
+    at.button(key="import_button").click().run()  # nothing chosen: nothing re-imported, nothing repeated
+    assert any("Choose one or more files first." in i.value for i in at.info)
+    assert [shown(m.value) for m in at.error] == messages[1]
+    with project.session() as session:
+        assert session.scalar(select(func.count(ImportBatch.id))) == 2

@@ -20,29 +20,51 @@ from screening.store.records_table import records_frame
 from screening.wording import plural
 
 
+def _uploader_key() -> str:
+    """A new key after each import empties the uploader, so the next Import does not send old files again."""
+    generation = int(st.session_state.get("import_generation", 0))
+    return "import_files" if generation == 0 else f"import_files-{generation}"
+
+
 def _import_uploads(ctx: Context) -> None:
-    """Each file is stored and imported on its own; every file's message is kept for the next run."""
-    uploads = st.session_state.get("import_files") or []
-    st.session_state["import_messages"] = import_uploads(
-        ctx.project, [(upload.name, upload.getvalue()) for upload in uploads], actor=ctx.user.name)
+    """Each file is stored and imported on its own, then dedup runs on the whole project (undo below).
+
+    The messages stay on the page until the next import; the uploader is emptied.
+    """
+    uploads = st.session_state.get(_uploader_key()) or []
+    if not uploads:
+        st.session_state["import_dedup"] = "Choose one or more files first."
+        return
+    messages = import_uploads(ctx.project, [(upload.name, upload.getvalue()) for upload in uploads],
+                              actor=ctx.user.name)
+    st.session_state["import_messages"] = messages
+    st.session_state["import_dedup"] = _dedup_message(run_dedup(ctx.project, actor=ctx.user.name)) \
+        if any(ok for ok, _ in messages) else None
+    st.session_state["import_generation"] = int(st.session_state.get("import_generation", 0)) + 1
 
 
 def _imports(ctx: Context) -> None:
     st.subheader("Import records")
     st.file_uploader("RIS, CSV/TSV/XLSX, BibTeX or MEDLINE exports", accept_multiple_files=True,
-                     key="import_files")
-    st.button("Import", on_click=_import_uploads, args=(ctx,), key="import_button")
-    for ok, message in st.session_state.pop("import_messages", []):
+                     key=_uploader_key())
+    st.button("Import", on_click=_import_uploads, args=(ctx,), key="import_button",
+              help="Imports each file on its own, then looks for duplicates across the project (each group can "
+                   "be split again under Duplicates).")
+    for ok, message in st.session_state.get("import_messages", []):
         (st.success if ok else st.error)(md(message))
+    if st.session_state.get("import_dedup"):
+        st.info(md(st.session_state["import_dedup"]))
+
+
+def _dedup_message(report) -> str:  # type: ignore[no-untyped-def]
+    contested = (f" {len(report.needs_lead)} kept records had copies decided differently: settle them on the "
+                 "Contested page." if report.needs_lead else "")
+    return (f"Found {plural(report.groups, 'duplicate group')}: {plural(report.duplicates_removed, 'duplicate')} "
+            f"removed, {plural(report.unique, 'unique record')}.{contested}")
 
 
 def _run_dedup(ctx: Context) -> None:
-    report = run_dedup(ctx.project, actor=ctx.user.name)
-    contested = (f" {len(report.needs_lead)} kept records had copies decided differently: settle them on the "
-                 "Contested page." if report.needs_lead else "")
-    st.session_state["dedup_message"] = (f"Found {plural(report.groups, 'duplicate group')}: "
-                                         f"{plural(report.duplicates_removed, 'duplicate')} removed, "
-                                         f"{plural(report.unique, 'unique record')}.{contested}")
+    st.session_state["dedup_message"] = _dedup_message(run_dedup(ctx.project, actor=ctx.user.name))
 
 
 def _undo_group(ctx: Context, group_id: int) -> None:
