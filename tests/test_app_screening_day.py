@@ -9,7 +9,12 @@ import pytest
 
 from screening.app.highlight import highlight_html
 from screening.decisions.queries import current_decisions, latest_consensus
-from screening.decisions.status import project_status, screened_in_view
+from screening.decisions.status import (
+    exclusion_reasons,
+    irrelevant_since_last_include,
+    project_status,
+    screened_in_view,
+)
 from screening.store.settings import set_setting
 from tests.app_helpers import (
     decide,
@@ -147,3 +152,45 @@ def test_concept_bars_are_percentiles_within_the_review(tmp_path, monkeypatch):
         shown = int(bar.text.split("percentile ")[1].split(" ")[0])
         assert 0 <= shown <= 100 and abs(bar.value - shown) <= 1
     assert any(c.value.startswith("Concept match, percentile") and "same scale" in c.proto.help for c in at.caption)
+
+
+def test_screen_counts_irrelevant_records_since_the_last_include_and_has_keyboard_help(tmp_path, monkeypatch):
+    project = make_project(tmp_path / "p", {"solo": "lead"}, passwords=False)
+    ids = [int(i) for i in records(project)["id"]]
+    for record_id, decision in zip(ids, ["exclude", "include", "exclude", "maybe", "exclude", "exclude"],
+                                   strict=False):
+        decide(project, "solo", record_id, decision)
+    mine = current_decisions(project, "title_abstract", viewer="solo")
+    assert irrelevant_since_last_include(mine) == 3
+    assert irrelevant_since_last_include(mine[mine["decision"] != "include"]) == 4  # no include yet: all
+    at = open_app(project.path, monkeypatch)
+    assert _metric(at, "Irrelevant since your last include") == "3"
+    help_box = next(e for e in at.expander if e.label == "Keyboard help")
+    assert "undo your last decision" in help_box.markdown[0].value
+
+
+def test_marks_keep_dark_text_so_the_dark_theme_stays_readable():
+    from screening.app.components import record_card_html
+    from screening.protocol.load import load_protocol
+    from tests.app_helpers import PROTOCOL
+
+    html = record_card_html({"title": "Emicizumab in patients", "abstract": "Emicizumab plasma levels in children.",
+                             "authors": "A; B", "journal": "J"}, load_protocol(PROTOCOL))
+    marks = html.count("<mark ")
+    assert marks >= 3 and html.count("color:#1a1a1a") == marks
+    assert "color:#4" not in html and "color:#5" not in html and "color:#6" not in html
+
+
+def test_progress_lists_exclusion_reasons_per_stage(tmp_path, monkeypatch):
+    project = make_project(tmp_path / "p", {"solo": "lead"}, passwords=False)
+    ids = [int(i) for i in records(project)["id"]]
+    decide(project, "solo", ids[0], "exclude", reasons=["E1"])
+    decide(project, "solo", ids[1], "exclude", reasons=["E1", "E2"])
+    decide(project, "solo", ids[2], "exclude")
+    decide(project, "solo", ids[3], "include", reasons=["I1"])
+    assert exclusion_reasons(project, "title_abstract").values.tolist() == [["E1", 2], ["(no reason given)", 1],
+                                                                           ["E2", 1]]
+    at = go(open_app(project.path, monkeypatch), "Progress")
+    table = next(d.value for d in at.dataframe if "reason" in d.value.columns)
+    assert dict(zip(table["reason"], table["records"], strict=True)) == {"E1": 2, "(no reason given)": 1, "E2": 1}
+    assert [t.label for t in at.tabs] == ["Title / abstract", "Full text"]

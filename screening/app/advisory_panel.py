@@ -34,4 +34,4 @@ def advisory_views_panel(ctx: Context, record_id: int) -> None:
             f'<div style="border:1px dashed #999;border-radius:8px;padding:.6rem .8rem">'
             f"<b>{html_text(row.advisor)}</b> (advisory group)<br>{decision_badge(row.view)}"
             f'<div style="margin-top:.4rem;font-size:.9rem">{reason}</div>'
-            f'<div style="margin-top:.4rem;font-size:.9rem;color:#444">{note}</div></div>')
+            f'<div style="margin-top:.4rem;font-size:.9rem;opacity:.8">{note}</div></div>')

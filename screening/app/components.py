@@ -7,7 +7,7 @@ from collections.abc import Mapping
 import streamlit as st
 
 from screening.app.escape import html_text, md
-from screening.app.highlight import concept_colours, highlight_html
+from screening.app.highlight import MARK_TEXT, concept_colours, highlight_html
 from screening.protocol.schema import Protocol
 from screening.store.project import Project
 from screening.store.schema import Record
@@ -56,15 +56,15 @@ def record_card_html(record: Mapping, protocol: Protocol | None) -> str:
     body = (highlight_html(abstract, _spans(abstract, protocol), colours) if abstract
             else "<i>No abstract available.</i>")
     legend = " ".join(
-        f'<mark style="background:{colour};padding:0 4px;border-radius:3px">{html_text(name)}</mark>'
+        f'<mark style="background:{colour};color:{MARK_TEXT};padding:0 4px;border-radius:3px">{html_text(name)}</mark>'
         for name, colour in colours.items()
     )
     return (
         f'<div style="{CARD_STYLE}">'
         f'<h3 style="margin:0 0 .3rem 0">{title}</h3>'
-        f'<div style="color:#555;font-size:.9rem;margin-bottom:.8rem">{" · ".join(m for m in meta if m)}</div>'
+        f'<div style="opacity:.75;font-size:.9rem;margin-bottom:.8rem">{" · ".join(m for m in meta if m)}</div>'
         f'<div class="abstract">{body}</div>'
-        + (f'<div style="margin-top:.8rem;font-size:.8rem;color:#666">Concepts: {legend}</div>' if legend else "")
+        + (f'<div style="margin-top:.8rem;font-size:.8rem;opacity:.7">Concepts: {legend}</div>' if legend else "")
         + "</div>"
     )
 

@@ -11,6 +11,9 @@ from collections.abc import Sequence
 from screening.app.escape import html_text
 
 # Colour-blind-safe pastel palette (Okabe-Ito hues, lightened) for concept marks.
+# Dark text on every mark: the pastel backgrounds stay readable in Streamlit's dark theme too, where the
+# page's own text colour is light.
+MARK_TEXT = "#1a1a1a"
 PALETTE = ("#ffe08a", "#a8d8f0", "#b9e4c9", "#f6c1a6", "#d9c2f0", "#f3b6d0", "#cfd8dc")
 
 
@@ -52,7 +55,7 @@ def highlight_html(text: str | None, spans: Sequence[tuple[int, int, str]],
         pieces.append(html_text(text[cursor:start]))
         colour = colours.get(concept, PALETTE[0])
         pieces.append(
-            f'<mark style="background:{html_text(colour)};padding:0 2px;border-radius:3px" '
+            f'<mark style="background:{html_text(colour)};color:{MARK_TEXT};padding:0 2px;border-radius:3px" '
             f'title="{html_text(concept)}">{html_text(text[start:end])}</mark>'
         )
         cursor = end

@@ -79,7 +79,7 @@ def _decision_columns(ctx: Context, decisions: pd.DataFrame) -> None:
             f'<div style="border:1px solid #ddd;border-radius:8px;padding:.6rem .8rem">'
             f"<b>{html_text(row.reviewer)}</b><br>{decision_badge(row.decision)}"
             f'<div style="margin-top:.4rem;font-size:.9rem">{reasons}</div>'
-            f'<div style="margin-top:.4rem;font-size:.9rem;color:#444">{note}</div></div>'
+            f'<div style="margin-top:.4rem;font-size:.9rem;opacity:.8">{note}</div></div>'
         )
 
 
@@ -132,7 +132,7 @@ def _existing_consensus(existing: pd.Series) -> None:
         f"<b>Consensus in force</b>: {decision_badge(existing['decision'])} ({reasons})<br>"
         f"recorded by <b>{html_text(str(existing['recorded_by']))}</b> on "
         f"{html_text(str(existing['created_at'])[:16])} UTC"
-        f'<div style="margin-top:.4rem;font-size:.9rem;color:#444">{note}</div></div>'
+        f'<div style="margin-top:.4rem;font-size:.9rem;opacity:.8">{note}</div></div>'
     )
 
 

@@ -16,7 +16,8 @@ from screening.app.prisma_view import prisma_section
 from screening.app.progress_estimates import live_stopping_status, screening_order
 from screening.app.tables import show_table
 from screening.decisions.export import export_project
-from screening.decisions.status import SCREENED, project_status, screened_in_view
+from screening.decisions.status import SCREENED, exclusion_reasons, project_status, screened_in_view
+from screening.store.schema import STAGES
 from screening.store.settings import blind_mode
 
 EXPORTS = {"csv": ("CSV (all decisions)", "text/csv", "csv"),
@@ -79,6 +80,16 @@ def render(ctx: Context) -> None:
         st.caption(f"Conflicts open: {stage['conflicts']} · awaiting more decisions: {stage['in_progress']}")
         show_table(pd.Series(stage["by_reviewer"], name="decisions").rename_axis("reviewer").reset_index(),
                    hide_index=True, width="content")
+        st.subheader("Exclusion reasons")
+        tabs = st.tabs([STAGE_LABELS[s] for s in STAGES])
+        for tab, each in zip(tabs, STAGES, strict=True):
+            with tab:
+                reasons = exclusion_reasons(ctx.project, each)
+                if reasons.empty:
+                    st.caption("No record is excluded at this stage yet.")
+                else:
+                    st.caption("Records finally excluded, per reason (a record with two reasons counts twice).")
+                    show_table(reasons, hide_index=True, width="content", key=f"reasons_{each}")
     if ctx.user.is_lead:
         st.subheader("Export")
         cols = st.columns(len(EXPORTS))

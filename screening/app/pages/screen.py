@@ -14,13 +14,25 @@ from screening.app.progress_estimates import live_stopping_status
 from screening.app.tables import show_table
 from screening.decisions.queries import current_decisions, pending_records
 from screening.decisions.record import DecisionError, last_decision, record_decision, retract_decision
-from screening.decisions.status import SCREENED
+from screening.decisions.status import SCREENED, irrelevant_since_last_include
 
 
 def _current_key(stage: str) -> str:
     """The record on screen stays there until decided, even if the ranking changes meanwhile."""
     return f"current_record_{stage}"
 SHORTCUTS = {"include": "I", "exclude": "E", "maybe": "M", "undo": "U"}
+KEYBOARD_HELP = """
+| key | does |
+|---|---|
+| **I** | include the record on screen |
+| **E** | exclude it (choose the reasons first, if any) |
+| **M** | mark it maybe |
+| **U** | undo your last decision: its record comes back |
+| **Tab** / **Shift+Tab** | move between the reasons, the note and the buttons |
+| a click beside the fields | leave a text field, so the letters above act again |
+
+The letter keys act only while no text field has the focus (typing a note never decides a record).
+"""
 
 
 def _decide(ctx: Context, record_id: int, decision: str) -> None:
@@ -63,8 +75,11 @@ def _progress(ctx: Context, mine: pd.DataFrame, n_pending: int, view: ranking.Ra
     done = len(mine)
     total = done + n_pending
     st.progress(done / total if total else 1.0, text=f"Screened {done} of {total} in your queue (maybes included)")
-    cols = st.columns(4)
+    cols = st.columns(5)
     cols[0].metric("Your includes", int((mine["decision"] == "include").sum()))
+    cols[4].metric("Irrelevant since your last include", irrelevant_since_last_include(mine),
+                   help="Excludes you made after your newest include (maybes not counted): a long run of "
+                        "irrelevant records suggests most relevant ones are found (ASReview's stopping cue).")
     cols[1].metric("Your maybes", int((mine["decision"] == "maybe").sum()), help=SCREENED)
     status = live_stopping_status(ctx.project, ctx.stage, view.expected_remaining(), viewer=ctx.user.name)
     if status is not None:
@@ -90,6 +105,8 @@ def _decision_controls(ctx: Context, record_id: int) -> None:
                    help="Inclusion codes go with Include, exclusion codes with Exclude; Maybe takes either.")
     st.text_input("Note", key=f"note_{record_id}", placeholder="Optional note for the team")
     st.caption("Keys: **I** include · **E** exclude · **M** maybe · **U** undo")
+    with st.expander("Keyboard help"):
+        st.markdown(KEYBOARD_HELP)
 
 
 def render(ctx: Context) -> None:
