@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -71,6 +72,11 @@ def page_text(at: AppTest) -> str:
 
     walk(at._tree)
     return "\n".join(parts)
+
+
+def shown(markdown: str) -> str:
+    """The text a Markdown string from the app shows: backslash escapes (screening/app/escape.py) removed."""
+    return re.sub(r"\\(.)", r"\1", markdown)
 
 
 def shown_record_source_id(at: AppTest) -> str:

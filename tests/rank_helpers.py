@@ -38,7 +38,10 @@ def static_models(request: pytest.FixtureRequest) -> Iterator[Path]:
     """Folder of the locally built models (distilled static encoder, MiniLM's ONNX build), kept in pytest's
     cache so each is built once. The ONNX build is made here too, so every test after this fixture runs
     MiniLM on the same backend as a set-up machine (ONNX), whichever test asked first."""
-    directory = Path(request.config.cache.mkdir("rank-models"))
+    cache = getattr(request.config, "cache", None)  # absent under `-p no:cacheprovider`: same folder by hand
+    directory = (Path(cache.mkdir("rank-models")) if cache is not None
+                 else Path(request.config.rootpath) / ".pytest_cache" / "d" / "rank-models")
+    directory.mkdir(parents=True, exist_ok=True)
     build_onnx(load_card("minilm"), directory)
     previous = os.environ.get(MODEL_CACHE_ENV)
     os.environ[MODEL_CACHE_ENV] = str(directory)

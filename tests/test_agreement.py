@@ -193,3 +193,13 @@ def test_missing_column_and_model_name_clash() -> None:
         model_agreement(clash, {1: "include"})
     with pytest.raises(ValueError, match="unknown decision 'maybe' for record 1 by reviewer 'model'"):
         model_agreement(long_table([(1, "ann", "include")]), {1: "maybe"})
+
+
+def test_kappa_interval_is_clipped_to_the_range_kappa_can_take() -> None:
+    """[[1, 0], [1, 8]]: kappa 0.615, statsmodels' Wald interval -0.045 to 1.276; shown as -0.045 to 1."""
+    first = ["include", "exclude"] + ["exclude"] * 8
+    second = ["include", "include"] + ["exclude"] * 8
+    (pair,) = pairwise_agreement(two_reviewers(first, second))
+    low, high = pair.cohen_kappa_ci
+    assert pair.cohen_kappa == pytest.approx(0.6154, abs=1e-4)
+    assert low == pytest.approx(-0.04475, abs=1e-4) and high == 1.0

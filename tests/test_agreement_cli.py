@@ -77,3 +77,14 @@ def test_agreement_rejects_bad_stage_and_non_project(project_dir: Path, tmp_path
     not_project = runner.invoke(app, ["agreement", str(tmp_path / "nowhere")])
     assert not_project.exit_code == 2
     assert "not a screening project" in not_project.output
+
+
+def test_agreement_table_shows_proportions_and_an_interval_inside_minus_one_to_one(project_dir: Path) -> None:
+    """The table prints percent agreement as 0.83 (as the app shows it), and the Wald interval of this small
+    table, 0.571 ± 1.96·SE, which would reach past 1, ends at 1."""
+    result = runner.invoke(app, ["agreement", str(project_dir)])
+    row = next(line for line in result.output.splitlines() if line.startswith("alice / bob"))
+    assert row.split()[4] == "0.83" and "1.000]" in row and "83.3" not in row
+    low, high = json.loads(runner.invoke(app, ["agreement", str(project_dir), "--json"]).output)["pairs"][0][
+        "cohen_kappa_ci"]
+    assert -1 <= low < 0.571 and high == 1.0

@@ -32,7 +32,7 @@ def test_a_conflict_decided_on_a_copy_is_settled_on_the_kept_record(tmp_path, mo
 
     at = go(sign_in(open_app(project.path, monkeypatch), "lead"), "Project")
     at.button(key="run_dedup").click().run()
-    assert at.success[0].value.startswith("Found 1 duplicate groups: 1 duplicates removed")
+    assert at.success[0].value.startswith("Found 1 duplicate group: 1 duplicate removed")
     assert list(conflicts(project)["record_id"]) == [original]  # the copy's conflict moved to the kept record
 
     go(at, "Contested")

@@ -146,7 +146,7 @@ def test_project_page_imports_with_the_cli_messages(tmp_path, monkeypatch):
 
     csv = pd.read_csv(FIXTURES / "donners_2021_sample.csv").head(5)
     csv["record_id"] = csv["record_id"] + "-new"
-    at.file_uploader(key="import_files").set_value([("more.csv", csv.to_csv(index=False).encode(), "text/csv")])
+    at.file_uploader(key="import_files-1").set_value([("more.csv", csv.to_csv(index=False).encode(), "text/csv")])
     at.button(key="import_button").click().run()
     assert at.success[0].value == "more.csv: 5 records imported as csv"
 
@@ -182,7 +182,7 @@ def test_progress_page_counts_and_exports(tmp_path, monkeypatch):
     assert metrics["Stopping"] == "continue" and "Includes left (est.)" in metrics
     # one include found: a sample must rule out a single hidden include among 31 unread (P(miss) = 1/31 <= 0.04)
     assert metrics["Records to screen before 'stop'"] == "30"
-    assert "Screened 9 / 40, includes found 1" in " ".join(c.value for c in at.caption)
+    assert metrics["Screened"] == "9 / 40" and metrics["Includes found"] == "1"
     labels = [b.label for b in at.get("download_button")]
     assert labels == ["Stopping report (Markdown)", "Stopping report (HTML, print to PDF)",
                       "CSV (all decisions)", "Excel (all decisions)", "RIS", "ASReview CSV"]

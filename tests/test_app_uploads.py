@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from screening.app.uploads import IMPORT_DIR, MAX_NAME_BYTES, UploadError, safe_name, store_upload
 from screening.records.fuzz import bombs
 from screening.store.schema import ImportBatch, Record
-from tests.app_helpers import FIXTURES, go, make_project, open_app, sign_in
+from tests.app_helpers import FIXTURES, go, make_project, open_app, shown, sign_in
 
 
 @pytest.mark.parametrize("name, stored", [
@@ -71,12 +71,12 @@ def test_project_page_reports_every_file_of_a_batch_and_commits_each_good_one(tm
     ])
     at.button(key="import_button").click().run()
     assert not at.exception
-    assert [m.value for m in at.success] == [
+    assert [shown(m.value) for m in at.success] == [
         "first.csv: 5 records imported as csv",
         f"{safe_name(long_name)}: 5 records imported as csv",
         "first-2.csv: already imported, nothing added",
     ]
-    assert [m.value for m in at.error] == [
+    assert [shown(m.value) for m in at.error] == [
         f"error: {bad_name}, line 2: worksheet 'Sheet' is damaged after row 1 (could not convert string to float: "
         "'not a number')"]
     with project.session() as session:
@@ -100,11 +100,36 @@ def test_project_page_never_overwrites_or_follows_a_link_and_names_bad_names(tmp
         ("export.csv", first, "text/csv"), ("export.csv", second, "text/csv"), ("..", first, "text/csv")])
     at.button(key="import_button").click().run()
     assert not at.exception
-    assert [m.value for m in at.success] == ["export-2.csv: 4 records imported as csv",
+    assert [shown(m.value) for m in at.success] == ["export-2.csv: 4 records imported as csv",
                                              "export-3.csv: 4 records imported as csv"]
-    assert [m.value for m in at.error] == [
+    assert [shown(m.value) for m in at.error] == [
         "error: upload, line 1: cannot tell the format of this text file: expected RIS ('TY  - '), MEDLINE "
         "('PMID- '), BibTeX ('@article{') or a tab-delimited header"]
     assert outside.read_text(encoding="utf-8") == "not yours\n"
     assert (project.path / IMPORT_DIR / "export-2.csv").read_bytes() == first
     assert (project.path / IMPORT_DIR / "export-3.csv").read_bytes() == second
+
+
+def test_an_import_empties_the_uploader_keeps_its_messages_and_runs_dedup(tmp_path, monkeypatch):
+    from screening.dedup.service import list_groups
+
+    project = make_project(tmp_path / "p", {"lead": "lead"})
+    copies = pd.read_csv(FIXTURES / "donners_2021_sample.csv").head(3)
+    copies["record_id"] = copies["record_id"] + "-copy"  # the same works from another database
+    at = go(sign_in(open_app(project.path, monkeypatch), "lead"), "Project")
+    at.file_uploader(key="import_files").set_value([("copies.csv", copies.to_csv(index=False).encode(), "text/csv"),
+                                                     ("bad.ris", b"not a ris file\n", "text/plain")])
+    at.button(key="import_button").click().run()
+    messages = ([shown(m.value) for m in at.success], [shown(m.value) for m in at.error])
+    assert messages[0] == ["copies.csv: 3 records imported as csv"] and len(messages[1]) == 1
+    assert any(shown(i.value).startswith("Found 3 duplicate groups: 3 duplicates removed") for i in at.info)
+    assert len(list_groups(project)) == 3  # dedup ran; each group can be split under Duplicates
+    assert at.file_uploader(key="import_files-1").value in (None, [])  # a fresh, empty uploader
+    at.button(key="run_dedup").click().run()  # another click: the import's messages stay
+    assert ([shown(m.value) for m in at.success if "imported" in m.value],
+            [shown(m.value) for m in at.error]) == messages
+    at.button(key="import_button").click().run()  # nothing chosen: nothing re-imported, nothing repeated
+    assert any("Choose one or more files first." in i.value for i in at.info)
+    assert [shown(m.value) for m in at.error] == messages[1]
+    with project.session() as session:
+        assert session.scalar(select(func.count(ImportBatch.id))) == 2

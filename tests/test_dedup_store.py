@@ -140,3 +140,18 @@ def test_kept_records_signature_follows_dedup_and_undo(project: Project) -> None
     undo_group(project, group.group_id, actor="lead")
     restored = kept_records_signature(project)
     assert restored == from_frame() and restored[0] == after[0] + len(group.duplicates)
+
+
+def test_cli_list_on_a_project_never_deduplicated_says_so(project: Project) -> None:
+    app = typer.Typer()
+    app.callback()(lambda: None)
+    register(app)
+    runner = CliRunner()
+    never = runner.invoke(app, ["dedup", str(project.path), "--list"])
+    assert never.exit_code == 0 and "dedup has never run on this project (45 records identified)" in never.output
+    assert "duplicates removed" not in never.output
+    assert json.loads(runner.invoke(app, ["dedup", str(project.path), "--list", "--json"]).output)["last_run"] is None
+    runner.invoke(app, ["dedup", str(project.path)])
+    listing = runner.invoke(app, ["dedup", str(project.path), "--list"])
+    assert "last dedup run: " in listing.output and "; 5 duplicate groups" in listing.output
+    assert "duplicates removed: 5" in listing.output

@@ -158,3 +158,26 @@ def test_a_reused_ranker_is_reset_and_replays_like_a_fresh_one(records: pd.DataF
     assert again.order != first.order  # other seed, other priors
     shared.reset()
     assert shared.labels == {}  # type: ignore[attr-defined]
+
+
+def test_cli_output_defines_its_keys_names_the_priors_and_explains_the_padded_order(
+        tmp_path: Path, records: pd.DataFrame) -> None:
+    from screening.measures.commands_simulation import METRIC_MEANINGS, _ranker_line
+
+    out = tmp_path / "run.json"
+    result = CliRunner().invoke(app, ["simulate", str(DEMO), "--ranker", "tfidf", "--criteria", str(CRITERIA),
+                                      "--json", str(out)])
+    assert result.exit_code == 0, result.output
+    data = json.loads(out.read_text())
+    lines = result.output.splitlines()
+    for key, meaning in METRIC_MEANINGS.items():
+        assert any(line.strip().startswith(f"{key}:") and meaning in line for line in lines), key
+    assert (f"prior records: {', '.join(data['prior_ids'])} (1 included, then 1 excluded, drawn with seed 0)"
+            in result.output)
+    read = len(data["order"])
+    assert read < 258 and f"stopped at the last include, after {read} of 258 records" in result.output
+    assert "ranker: tfidf encoder" in result.output
+    assert "%|" not in result.output  # no progress bar
+    assert "MiniLM up to 2,000" in _ranker_line("default", 258) and "minilm encoder" in _ranker_line("default", 258)
+    assert "the static encoder for 5,000 records" in _ranker_line("default", 5000)
+    assert {"wss95", "rrf10", "atd", "loss", "stopping_rules", "prior_ids"} <= set(data)  # JSON keys unchanged

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import html
-
 import streamlit as st
 
 from screening.advisory.views import advisory_views
+from screening.app.components import decision_badge
 from screening.app.context import Context
+from screening.app.escape import html_text
 from screening.decisions.reviewers import list_reviewers
-
-VIEW_BADGES = {"include": "🟢 include", "exclude": "🔴 exclude", "unsure": "🟡 unsure"}
 
 
 def team_names(ctx: Context) -> list[str]:
@@ -29,11 +27,11 @@ def advisory_views_panel(ctx: Context, record_id: int) -> None:
     texts = {c.code: c.text for c in (ctx.protocol.inclusion + ctx.protocol.exclusion)} if ctx.protocol else {}
     columns = st.columns(len(views))
     for column, row in zip(columns, views.itertuples(), strict=True):
-        reason = (f"<code>{html.escape(row.reason)}</code> {html.escape(texts.get(row.reason, ''))}"
+        reason = (f"<code>{html_text(row.reason)}</code> {html_text(texts.get(row.reason, ''))}"
                   if isinstance(row.reason, str) else "<i>no criterion given</i>")
-        note = html.escape(row.note) if isinstance(row.note, str) else "<i>no note</i>"
+        note = html_text(row.note) if isinstance(row.note, str) else "<i>no note</i>"
         column.html(
             f'<div style="border:1px dashed #999;border-radius:8px;padding:.6rem .8rem">'
-            f"<b>{html.escape(row.advisor)}</b> (advisory group)<br>{VIEW_BADGES.get(row.view, html.escape(row.view))}"
+            f"<b>{html_text(row.advisor)}</b> (advisory group)<br>{decision_badge(row.view)}"
             f'<div style="margin-top:.4rem;font-size:.9rem">{reason}</div>'
-            f'<div style="margin-top:.4rem;font-size:.9rem;color:#444">{note}</div></div>')
+            f'<div style="margin-top:.4rem;font-size:.9rem;opacity:.8">{note}</div></div>')

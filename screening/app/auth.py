@@ -14,6 +14,7 @@ import streamlit as st
 from sqlalchemy import select
 
 from screening.app.context import User
+from screening.app.escape import md, md_code
 from screening.decisions.reviewers import ReviewerError, add_reviewer, list_reviewers
 from screening.decisions.sign_in import SignInResult, sign_in
 from screening.store.project import Project
@@ -100,7 +101,7 @@ def _local_form(project: Project) -> None:
                 with project.session() as session:
                     add_reviewer(session, name, role="lead", actor=name.strip() or "local")
             except ReviewerError as exc:
-                st.error(str(exc))
+                st.error(md(exc))
             else:
                 _sign_in(User(name.strip(), "lead"))
                 st.rerun()
@@ -112,7 +113,7 @@ def require_user(project: Project) -> User:
     if user is not None:
         return user
     st.title("Sign in")
-    st.caption(f"Project: `{project.path}`")
+    st.caption(f"Project: {md_code(project.path)}")
     if passwords_in_use(project):
         _password_form(project)
     else:

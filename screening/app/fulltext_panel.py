@@ -4,13 +4,11 @@ title/abstract."""
 
 from __future__ import annotations
 
-import html
-
 import streamlit as st
 
 from screening.app.context import Context
+from screening.app.escape import html_text, md
 from screening.app.highlight import concept_colours, highlight_html
-from screening.app.safe_text import md_escape
 from screening.fulltext.pdf_text import PdfError
 from screening.fulltext.reports import ReportError, attach_pdf, full_text_of
 from screening.fulltext.storage import StorageError
@@ -32,7 +30,7 @@ def marked_text_html(text: str, ctx: Context) -> str:
         spans = highlight_spans(shown, ctx.protocol)
         colours = concept_colours([c.name for c in ctx.protocol.concepts])
     more = "" if len(text) <= HIGHLIGHT_CHARS else "\n\n… (the rest is in the PDF tab)"
-    return f'<div style="{TEXT_STYLE}">{highlight_html(shown, spans, colours)}{html.escape(more)}</div>'
+    return f'<div style="{TEXT_STYLE}">{highlight_html(shown, spans, colours)}{html_text(more)}</div>'
 
 
 def _attach(ctx: Context, record_id: int) -> None:
@@ -53,18 +51,18 @@ def show_full_text(ctx: Context, record_id: int, uploads: bool = True) -> None:
     for key, show in (("ft_panel_flash", st.success), ("ft_panel_error", st.error)):
         message = st.session_state.pop(key, None)
         if message:
-            show(md_escape(message))
+            show(md(message))
     try:
         text, pdf, report = full_text_of(ctx.project, record_id)
     except StorageError as error:
-        st.error(md_escape(str(error)))
+        st.error(md(str(error)))
         return
     if report is not None and report.status == "not_retrieved":
-        st.warning(f"Report not retrieved: {md_escape(report.reason or '')} (recorded by "
-                   f"{md_escape(report.actor)})")
+        st.warning(f"Report not retrieved: {md(report.reason or '')} (recorded by "
+                   f"{md(report.actor)})")
     elif pdf is not None:
-        st.caption(f"Full text: {md_escape(report.original_name or '')} · {report.n_pages} pages"
-                   + (f" · {md_escape(report.note)}" if report.note else ""))
+        st.caption(f"Full text: {md(report.original_name or '')} · {report.n_pages} pages"
+                   + (f" · {md(report.note)}" if report.note else ""))
         pdf_tab, text_tab = st.tabs(["PDF", "Text with concepts marked"])
         with pdf_tab:
             st.pdf(pdf, height=720, key=f"ft_pdf_{record_id}")

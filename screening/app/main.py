@@ -9,6 +9,7 @@ import streamlit as st
 
 from screening.app import auth
 from screening.app.context import STAGE_LABELS, Context, User, load_protocol, open_project
+from screening.app.escape import md, md_list
 from screening.app.pages import (
     advisory,
     agreement,
@@ -49,7 +50,7 @@ def pages_for(user: User) -> dict[str, Page]:
 
 def _sidebar(user: User, pages: dict[str, Page]) -> tuple[str, str]:
     with st.sidebar:
-        st.markdown(f"**{user.name}** · {user.role}")
+        st.markdown(f"**{md(user.name)}** · {user.role}")
         page = st.radio("Page", list(pages), key=PAGE_KEY)
         stage = st.selectbox("Stage", STAGES, format_func=STAGE_LABELS.get, key="stage")
         if st.button("Sign out", key="sign_out"):
@@ -59,7 +60,7 @@ def _sidebar(user: User, pages: dict[str, Page]) -> tuple[str, str]:
 
 
 def run(project_dir: Path | None) -> None:
-    st.set_page_config(page_title="Screening", page_icon="📑", layout="wide")
+    st.set_page_config(page_title="Screening", page_icon=":material/fact_check:", layout="wide")
     if project_dir is None:
         st.error("No project given: run `streamlit run app.py -- --project DIR` or set SCREENING_PROJECT.")
         st.stop()
@@ -67,14 +68,14 @@ def run(project_dir: Path | None) -> None:
     try:
         proj = open_project(str(project_dir))
     except ProjectError as error:
-        st.error(str(error))
+        st.error(md(error))
         st.stop()
         return
     user = auth.require_user(proj)
     try:
         protocol = load_protocol(proj)
     except ProtocolError as error:
-        st.error(f"The protocol could not be loaded:\n\n{error}")
+        st.error(f"The protocol could not be loaded: {md(error.file)}\n\n{md_list(error.problems)}")
         protocol = None
     pages = pages_for(user)
     page, stage = _sidebar(user, pages)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from screening.app.context import Context
-from screening.app.safe_text import md_escape
+from screening.app.escape import md
 from screening.records.model import RecordIn
 from screening.sources.kinds import OTHER_METHODS, SourceTypeError
 from screening.sources.manual import ManualRecordError, add_manual_record
@@ -37,7 +37,7 @@ def manual_record_form(ctx: Context) -> None:
     st.subheader("Add a record by hand")
     message = st.session_state.pop("hand_message", None)
     if message:
-        (st.success if message[0] else st.error)(md_escape(message[1]))
+        (st.success if message[0] else st.error)(md(message[1]))
     with st.form("hand_record", clear_on_submit=False):
         cols = st.columns([1, 2])
         cols[0].selectbox("Found by", SOURCE_TYPES, index=SOURCE_TYPES.index(OTHER_METHODS[-1]), key="hand_type")

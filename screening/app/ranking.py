@@ -146,6 +146,10 @@ class RankingView:
         """Per concept: match score (-1..1) and best sentence; from the protocol alone, never from labels."""
         return ({}, {}) if self.ranker is None else self.ranker.explain(record_id)
 
+    def percentiles(self, record_id: int) -> dict[str, float]:
+        """Per concept: the record's match as a share of the review's records it matches at least as well."""
+        return {} if self.ranker is None else self.ranker.percentiles(record_id)
+
     def predictions(self) -> pd.Series:
         """The viewer's model's include prediction (True/False) per record id."""
         return pd.Series(dtype=bool, name="model") if self.learner is None else self.learner.include_predictions()

@@ -107,7 +107,7 @@ def _lead_controls(ctx: Context, state: StoppingState) -> None:
     cols = st.columns(2)
     cols[0].download_button("Stopping report (Markdown)", data=lambda: stopping_report_markdown(
         _state(ctx) or state, name), file_name=f"{name}_stopping_report.md", mime="text/markdown",
-        key="stopping_report_md")
+        key="stopping_report_md", on_click="ignore")
     cols[1].download_button("Stopping report (HTML, print to PDF)", data=lambda: stopping_report_html(
         _state(ctx) or state, name), file_name=f"{name}_stopping_report.html", mime="text/html",
-        key="stopping_report_html")
+        key="stopping_report_html", on_click="ignore")

@@ -14,7 +14,7 @@ import streamlit as st
 from screening.spreadsheet import neutralise_frame
 
 
-def show_table(data: pd.DataFrame | pd.Series, **kwargs: Any) -> Any:
-    """``st.dataframe`` of the neutralised table (same keyword arguments)."""
-    frame = data.to_frame() if isinstance(data, pd.Series) else data
+def show_table(data: pd.DataFrame | pd.Series | list[dict], **kwargs: Any) -> Any:
+    """``st.dataframe`` of the neutralised table (same keyword arguments); a list of rows is a table too."""
+    frame = data.to_frame() if isinstance(data, pd.Series) else pd.DataFrame(data)
     return st.dataframe(neutralise_frame(frame), **kwargs)

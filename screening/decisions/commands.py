@@ -137,10 +137,27 @@ def set_password_command(
     typer.echo(f"password set for {name}")
 
 
+def remove_reviewer_command(
+    directory: Annotated[Path, typer.Argument(help="Project folder.")],
+    name: Annotated[str, typer.Argument(help="Reviewer name.")],
+    force: Annotated[bool, typer.Option("--force", help="Remove a reviewer who has decisions; the decisions "
+                                                        "are kept and still count.")] = False,
+    actor: Annotated[str, typer.Option(help="Who removes them (audit log).")] = "cli",
+) -> None:
+    """Take a reviewer off the team (never the last lead); their decisions stay."""
+    from screening.decisions.reviewers import ReviewerError, remove_reviewer
+
+    project = open_project(directory)
+    with reported_errors(ReviewerError), project.session() as session:
+        kept = remove_reviewer(session, name, actor=actor, force=force)
+    typer.echo(f"removed {name}" + (f"; their {kept} decision rows are kept and still count" if kept else ""))
+
+
 def register(app: typer.Typer) -> None:
     app.command("status")(status)
     app.command("add-reviewer")(add_reviewer_command)
     app.command("set-password")(set_password_command)
+    app.command("remove-reviewer")(remove_reviewer_command)
     app.command("decide")(decide)
     app.command("import-decisions")(import_decisions_command)
     app.command("export")(export)

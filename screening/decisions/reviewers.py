@@ -19,6 +19,9 @@ from screening.store.schema import REVIEWER_NAME_MAX, ROLES, Reviewer, utcnow
 _UPSERT_INSERT = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
 
+REMOVED = "removed"  # the role of a reviewer taken off the team (see remove_reviewer)
+
+
 class ReviewerError(ValueError):
     """Unknown reviewer, bad role, or a reviewer that already exists."""
 
@@ -145,4 +148,37 @@ def authenticate(session: Session, name: str, password: str) -> Reviewer | None:
 
 
 def list_reviewers(session: Session) -> list[Reviewer]:
-    return list(session.scalars(select(Reviewer).order_by(Reviewer.name)))
+    """The project's reviewers, without those removed (`remove_reviewer`)."""
+    return list(session.scalars(select(Reviewer).where(Reviewer.role != REMOVED).order_by(Reviewer.name)))
+
+
+def remove_reviewer(session: Session, name: str, actor: str, force: bool = False) -> int:
+    """Take a reviewer off the team; returns how many decisions of theirs are kept.
+
+    Refused for the last lead (nobody could manage the team any more) and, unless ``force``, for a
+    reviewer with decisions. The row stays with the role "removed" (decisions, consensus participation
+    and the audit log refer to it), so their decisions keep counting; they can no longer sign in, are
+    listed nowhere and lose their assignments. Audited (``remove_reviewer``).
+    """
+    from sqlalchemy import delete, func
+
+    from screening.store.schema import Assignment, Decision
+
+    reviewer = find_reviewer(session, name)
+    if reviewer is None or reviewer.role == REMOVED:
+        raise ReviewerError(f"no reviewer named '{name}' in this project")
+    if reviewer.role == "lead":
+        leads = session.scalar(select(func.count(Reviewer.id)).where(Reviewer.role == "lead")) or 0
+        if leads <= 1:
+            raise ReviewerError(f"'{reviewer.name}' is the only lead: add another lead first, or nobody could "
+                                "manage the team")
+    decided = session.scalar(select(func.count(Decision.id)).where(Decision.reviewer_id == reviewer.id)) or 0
+    if decided and not force:
+        raise ReviewerError(f"'{reviewer.name}' has {decided} decision rows; --force removes them from the team "
+                            "and keeps their decisions (they still count)")
+    session.execute(delete(Assignment).where(Assignment.reviewer_id == reviewer.id))
+    audit(session, actor, "remove_reviewer", "reviewers", reviewer.id,
+          {"name": reviewer.name, "role": reviewer.role, "had_password": reviewer.password_hash is not None},
+          {"role": REMOVED, "decisions_kept": decided})
+    reviewer.role, reviewer.password_hash = REMOVED, None
+    return int(decided)

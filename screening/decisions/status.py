@@ -2,11 +2,74 @@
 
 from __future__ import annotations
 
+import pandas as pd
 from sqlalchemy import func, select
 
-from screening.decisions.queries import current_decisions, is_blind_view, record_status, resolved_records
+from screening.decisions.queries import (
+    current_decisions,
+    is_blind_view,
+    latest_consensus,
+    record_status,
+    resolved_records,
+    training_labels,
+)
 from screening.store.project import Project
 from screening.store.schema import STAGES, Record
+
+# The one definition of "screened", used by `screening status`, the Screen and Progress pages.
+SCREENED = ("A record counts as screened once it has a decision (include, exclude or maybe) that you may see: "
+            "on Screen your own, on Progress every decision of your view. Maybes are shown apart: they are not "
+            "labels, so the model and the stopping rules use only includes and excludes, and PRISMA counts a "
+            "record as screened once it has its title/abstract outcome.")
+
+
+def screened_in_view(project: Project, stage: str, viewer: str | None = None) -> tuple[int, int]:
+    """(records screened, of which not labelled: maybes) in ``viewer``'s view, as `screening status` counts.
+
+    Not labelled: screened records the ranker has no include/exclude label for (a maybe, or in a team view
+    a record whose only decisions so far are maybes).
+    """
+    blind = is_blind_view(project, viewer)
+    screened = _stage_counts(project, stage, viewer, blind)["screened"]
+    return screened, max(screened - len(training_labels(project, stage, viewer)), 0)
+
+
+NO_REASON = "(no reason given)"
+
+
+def exclusion_reasons(project: Project, stage: str) -> pd.DataFrame:
+    """Records finally excluded at ``stage`` per reason (team view: every decision; one record may count
+    under several reasons): a consensus's reasons, else those the excluding reviewers gave."""
+    per_record = record_status(project, stage)
+    excluded = set(per_record.loc[per_record["final"] == "exclude", "record_id"].astype(int))
+    counts: dict[str, int] = {}
+    if excluded:
+        consensus = latest_consensus(project, stage).set_index("record_id")
+        decisions = current_decisions(project, stage)
+        for record_id in sorted(excluded):
+            if record_id in consensus.index:
+                given = consensus.at[record_id, "reasons"]
+                codes = set(str(given).split(",")) if isinstance(given, str) else set()
+            else:
+                rows = decisions[(decisions["record_id"] == record_id) & (decisions["decision"] == "exclude")]
+                codes = {c for value in rows["reasons"].dropna() for c in str(value).split(",")}
+            for code in sorted(c for c in codes if c) or [NO_REASON]:
+                counts[code] = counts.get(code, 0) + 1
+    return pd.DataFrame(sorted(counts.items(), key=lambda item: (-item[1], item[0])), columns=["reason", "records"])
+
+
+def irrelevant_since_last_include(decisions: pd.DataFrame) -> int:
+    """Excludes among one reviewer's current decisions made after their newest include (all, with none).
+
+    ASReview's stopping cue: a long run of irrelevant records suggests most relevant ones have been found.
+    Maybes neither break nor lengthen the run.
+    """
+    if decisions.empty:
+        return 0
+    ordered = decisions.sort_values(["created_at", *(["decision_id"] if "decision_id" in decisions else [])])
+    kinds = ordered["decision"].tolist()
+    last = max((i for i, kind in enumerate(kinds) if kind == "include"), default=-1)
+    return sum(kind == "exclude" for kind in kinds[last + 1:])
 
 
 def _stage_counts(project: Project, stage: str, viewer: str | None, blind: bool) -> dict:

@@ -24,7 +24,7 @@ def dedup(
 
     Decisions already made on a duplicate move to its kept record; --undo gives them back.
     """
-    from screening.dedup.service import DedupError, current_report, list_groups, run_dedup, undo_group
+    from screening.dedup.service import DedupError, current_report, last_run, list_groups, run_dedup, undo_group
 
     project = open_project(directory)
     payload: dict = {}
@@ -37,6 +37,8 @@ def dedup(
         report = current_report(project)
     else:
         report = run_dedup(project)
+    ran = last_run(project)
+    payload["last_run"] = ran.isoformat(timespec="seconds") if ran else None
     payload["counts"] = report.as_dict()
     payload["decisions_carried"], payload["needs_lead"] = report.decisions_carried, report.needs_lead
     groups = list_groups(project) if show else []
@@ -50,6 +52,13 @@ def dedup(
     if undo is not None:
         typer.echo(f"group {undo} split: records {', '.join(map(str, payload['undone_group']['records']))} "
                    "will not be grouped together again")
+    if show and ran is None:
+        typer.echo(f"dedup has never run on this project ({report.identified} records identified): "
+                   "run `screening dedup DIR` to find duplicates")
+        return
+    if show:
+        typer.echo(f"last dedup run: {payload['last_run']} UTC; {len(groups)} duplicate "
+                   f"{'group' if len(groups) == 1 else 'groups'}")
     for group in groups:
         title = (group.kept_title or "(no title)")[:90]
         duplicates = ", ".join(source_id for _, source_id in group.duplicates)

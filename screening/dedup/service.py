@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
 
 import pandas as pd
 from sqlalchemy import func, select, update
@@ -22,7 +23,7 @@ from screening.dedup.match import find_duplicate_groups
 from screening.dedup.normalise import ABSTRACT_CHARS
 from screening.store.audit import audit
 from screening.store.project import Project
-from screening.store.schema import Decision, DedupSplit, Record
+from screening.store.schema import AuditEntry, Decision, DedupSplit, Record
 
 ACTOR = "dedup"
 _ATTEMPTS = 3
@@ -134,6 +135,12 @@ def undo_group(project: Project, group_id: int, actor: str) -> list[int]:
         audit(session, actor, "dedup_undo", "dedup_group", group_id, old={"kept": group_id, "members": ids},
               new={"split_pairs": len(ids) * (len(ids) - 1) // 2, "decision_rows_restored": restored})
     return ids
+
+
+def last_run(project: Project) -> datetime | None:
+    """When dedup last ran on the project (its audit row), or None when it never did."""
+    with project.session() as session:
+        return session.scalar(select(func.max(AuditEntry.at)).where(AuditEntry.action == "dedup"))
 
 
 def current_report(project: Project) -> DedupReport:

@@ -155,7 +155,9 @@ def _cohen_kappa(table: np.ndarray, undefined: dict[str, str]) -> tuple[float | 
         undefined["cohen_kappa_ci"] = ("one reviewer used a single category: the asymptotic standard error is 0, "
                                        "which gives no real interval")
         return kappa, None
-    return kappa, (low, high)
+    # The Wald interval kappa ± 1.96·SE ignores that kappa cannot leave [-1, 1]; on small or lopsided tables
+    # it crosses 1 ("0.07 - 1.10"). Clipped, it says the same about the evidence without an impossible value.
+    return kappa, (max(low, -1.0), min(high, 1.0))
 
 
 def pabak(percent_agreement: float, n_categories: int) -> float:

@@ -48,12 +48,12 @@ def format_report(report: dict[str, Any]) -> str:
     if not report["pairs"]:
         lines.append("no pair of reviewers has decided the same record yet")
     else:
-        header = f"{'reviewers':<28}{'n':>6}{'agree%':>8}{'kappa':>8}{'95% CI':>17}{'PABAK':>8}{'AC1':>8}"
+        header = f"{'reviewers':<28}{'n':>6}{'agree':>8}{'kappa':>8}{'95% CI':>17}{'PABAK':>8}{'AC1':>8}"
         lines += [header, "-" * len(header)]
         for pair in report["pairs"]:
             ci = pair["cohen_kappa_ci"]
             ci_text = f"[{ci[0]:.3f}, {ci[1]:.3f}]" if ci else "-"
-            agree = "-" if pair["percent_agreement"] is None else f"{100 * pair['percent_agreement']:.1f}"
+            agree = "-" if pair["percent_agreement"] is None else f"{pair['percent_agreement']:.2f}"
             name = " / ".join(pair["reviewers"])
             lines.append(f"{name:<28}{pair['n']:>6}{agree:>8}{_number(pair['cohen_kappa']):>8}{ci_text:>17}"
                          f"{_number(pair['pabak']):>8}{_number(pair['gwet_ac1']):>8}")

@@ -73,6 +73,62 @@ def _json_safe(value: object) -> object:
     return value
 
 
+# What each printed key means (the JSON keeps the same keys; metrics.py computes them).
+METRIC_MEANINGS = {
+    "n_records": "records in the dataset",
+    "n_included": "of them labelled included",
+    "wss95": "work saved over sampling at 95 % recall (share of records left unread, minus 5 %)",
+    "wss100": "work saved over sampling at 100 % recall",
+    "recall_at_10": "share of the includes found in the first 10 % of the records",
+    "rrf10": "relevant records found after 10 % (ASReview-insights: priors removed)",
+    "atd": "average time to discovery: mean position (priors removed) at which an include was read",
+    "loss": "ASReview's normalised loss: 0 = every include first, 1 = every include last (random ~0.5)",
+    "n_screened_95": "records read to reach 95 % recall",
+    "seconds": "wall time of the replay",
+}
+
+
+def _quiet_model_loading() -> None:
+    """No download or weight-loading progress bars in the terminal (the ranker itself runs with
+    progress=False): Hugging Face Hub, transformers and tqdm read these before the models load."""
+    import os
+
+    for variable in ("HF_HUB_DISABLE_PROGRESS_BARS", "TQDM_DISABLE", "TRANSFORMERS_NO_ADVISORY_WARNINGS"):
+        os.environ.setdefault(variable, "1")
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+
+
+def _ranker_line(ranker: str, n_records: int) -> str:
+    if ranker == "random":
+        return "random order"
+    from screening.rank.api import DEFAULT_ENCODER, encoder_for
+
+    if ranker != "default":
+        return f"{ranker} encoder"
+    encoder = encoder_for(DEFAULT_ENCODER, n_records)
+    return (f"default: the {encoder} encoder for {n_records:,} records (MiniLM up to 2,000, static above), "
+            "zero-shot prior from the criteria, then active learning")
+
+
+def print_summary(summary: dict, stopping: dict, stop: str, priors: tuple[int, int]) -> None:  # type: ignore[type-arg]
+    """The replay's figures, each key with its meaning, and the stopping rules on the padded order."""
+    typer.echo(f"{'ranker':>14}: {summary['ranker_resolved']}")
+    chosen = summary["prior_ids"]
+    typer.echo(f"{'prior records':>14}: {', '.join(map(str, chosen)) if chosen else 'none (criteria only)'}"
+               f" ({priors[0]} included, then {priors[1]} excluded, drawn with seed {summary['seed']})")
+    for key, meaning in METRIC_MEANINGS.items():
+        typer.echo(f"{key:>14}: {_fmt(summary[key]):<10} {meaning}")
+    read = len(summary["order"])
+    if stop == "last-relevant" and read < summary["n_records"]:
+        typer.echo(f"The replay stopped at the last include, after {read} of {summary['n_records']} records; for "
+                   "the stopping rules the unread records are appended (in file order, all irrelevant by then), "
+                   f"so a rule that had not fired by record {read} reads on into them.")
+    for name, outcome in stopping.items():
+        fired = "stops" if outcome.stopped else "never fires: everything read"
+        typer.echo(f"{'stop/' + name:>14}: {fired}, screened {outcome.n_screened}, recall {outcome.recall:.3f}, "
+                   f"work saved {outcome.work_saved:.3f}")
+
+
 def simulate_command(
     dataset: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="Labelled records (any import "
                                             "format, or .csv.gz with label_included).")],
@@ -88,6 +144,7 @@ def simulate_command(
     = None,
 ) -> None:
     """Replay a labelled dataset with a ranker: recall metrics, stopping rules and the reading order."""
+    _quiet_model_loading()
     from screening.measures.simulate import simulate
 
     if stop not in ("last-relevant", "all"):
@@ -99,12 +156,8 @@ def simulate_command(
     except ValueError as exc:
         raise typer.BadParameter(f"{dataset}: {exc}") from exc
     summary = {"dataset": str(dataset), **result.summary()}
-    for key in ("n_records", "n_included", "wss95", "wss100", "recall_at_10", "rrf10", "atd", "loss",
-                "n_screened_95", "seconds"):
-        typer.echo(f"{key:>14}: {_fmt(summary[key])}")
-    for name, outcome in result.stopping.items():
-        typer.echo(f"{'stop/' + name:>14}: screened {outcome.n_screened}, recall {outcome.recall:.3f}, "
-                   f"work saved {outcome.work_saved:.3f}")
+    print_summary({**summary, "ranker_resolved": _ranker_line(ranker, len(records))}, result.stopping, stop,
+                  parse_priors(priors))
     if json_out:
         json_out.write_text(json.dumps(_json_safe(summary), indent=1), encoding="utf-8")
         typer.echo(f"wrote {json_out}")

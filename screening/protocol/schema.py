@@ -95,6 +95,25 @@ class Protocol(_Strict):
         """Codes a reviewer can give as the reason for a decision."""
         return [c.code for c in self.inclusion + self.exclusion]
 
+    def reason_codes_for(self, decision: str) -> list[str]:
+        """The codes that fit ``decision``: inclusion criteria for an include, exclusion criteria for an
+        exclude, either for a maybe (it may turn on any criterion)."""
+        if decision == "include":
+            return [c.code for c in self.inclusion]
+        if decision == "exclude":
+            return [c.code for c in self.exclusion]
+        return self.reason_codes
+
+    def misfit_reasons(self, decision: str, reasons: list[str]) -> str | None:
+        """Why ``reasons`` do not fit ``decision`` (one sentence), or None when they do."""
+        fitting = self.reason_codes_for(decision)
+        wrong = [code for code in reasons if code in self.reason_codes and code not in fitting]
+        if not wrong:
+            return None
+        kind = "inclusion" if decision == "include" else "exclusion"
+        return (f"{', '.join(wrong)} {'does' if len(wrong) == 1 else 'do'} not fit an {decision}: an {decision} "
+                f"takes {kind} criteria ({', '.join(fitting) or 'none in this protocol'}).")
+
     def concept(self, name: str) -> Concept:
         for concept in self.concepts:
             if concept.name.lower() == name.lower():

@@ -119,6 +119,20 @@ class ProjectRanker:
                 {str(k): str(v) for k, v in best.items() if isinstance(v, str) and v})
 
 
+    def percentiles(self, record_id: int) -> dict[str, float]:
+        """Per concept: the share (0..1) of this review's records whose match is at most this record's.
+
+        Why: the raw similarity depends on the encoder (TF-IDF gives 0.12 where MiniLM gives 0.73 for as
+        good a match), so a bar of it cannot be compared across records ranked by different encoders; the
+        rank within the review can. From the protocol alone, like `explain`, never from labels.
+        """
+        i = self.position.get(record_id)
+        scores = self.ranker.concept_scores()
+        if i is None or scores.empty or not len(scores.columns):
+            return {}
+        return {str(k): float(v) for k, v in scores.rank(pct=True, method="max").iloc[i].items()}
+
+
 def build_project_ranker(project: Project, protocol: Protocol | None, encoder: str,
                          records: pd.DataFrame | None = None, progress: bool = False) -> ProjectRanker:
     """Embed and score the project's kept records once (the expensive part every scope shares)."""

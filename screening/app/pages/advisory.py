@@ -15,8 +15,8 @@ from screening.advisory.assignments import (
 from screening.advisory.views import advisory_views, record_view
 from screening.app.components import load_record, record_card
 from screening.app.context import Context
+from screening.app.escape import md
 from screening.app.fulltext_panel import show_full_text
-from screening.app.safe_text import md_escape
 from screening.app.tables import show_table
 from screening.decisions.queries import record_status
 from screening.decisions.reviewers import list_reviewers
@@ -84,7 +84,7 @@ def _member_section(ctx: Context) -> None:
         return
     mine = advisory_views(ctx.project, viewer=ctx.user.name)
     done = set(mine.loc[mine["advisor"] == ctx.user.name, "record_id"])
-    labels = {r: ("✓ " if r in done else "") + load_record(ctx.project, r)["source_id"] for r in worklist}
+    labels = {r: ("done · " if r in done else "") + load_record(ctx.project, r)["source_id"] for r in worklist}
     record_id = st.selectbox("Full text", worklist, format_func=labels.get, key="adv_record")
     record_card(load_record(ctx.project, record_id), ctx.protocol)
     show_full_text(ctx, record_id, uploads=False)
@@ -97,7 +97,7 @@ def _member_section(ctx: Context) -> None:
         st.form_submit_button("Record my view", type="primary", on_click=_save_view, args=(ctx, record_id))
     others = mine[(mine["record_id"] == record_id) & (mine["advisor"] != ctx.user.name)]
     if not others.empty:
-        st.caption("Other members' views: " + md_escape(", ".join(f"{v.advisor}: {v.view}"
+        st.caption("Other members' views: " + md(", ".join(f"{v.advisor}: {v.view}"
                                                                     for v in others.itertuples())))
 
 
@@ -107,7 +107,7 @@ def render(ctx: Context) -> None:
         st.info("Full-text checks are for the lead and the advisory group.")
         return
     for ok, message in st.session_state.pop("adv_messages", []):
-        (st.success if ok else st.error)(md_escape(message))
+        (st.success if ok else st.error)(md(message))
     if ctx.user.is_lead:
         _lead_section(ctx)
     else:

@@ -11,6 +11,7 @@ import streamlit as st
 
 from screening.app import ranking
 from screening.app.context import Context
+from screening.app.escape import md
 from screening.app.tables import show_table
 from screening.decisions.queries import current_decisions
 from screening.measures.agreement import (
@@ -23,6 +24,10 @@ from screening.measures.agreement import (
 
 def _fmt(value: float | None, digits: int = 2) -> str:
     return "—" if value is None else f"{value:.{digits}f}"
+
+
+def _help(reason: str | None) -> str | None:
+    return None if reason is None else md(reason)
 
 
 def pair_rows(pairs: list[PairAgreement]) -> pd.DataFrame:
@@ -62,7 +67,7 @@ def render(ctx: Context) -> None:
     if pairs:
         show_table(pair_rows(pairs), hide_index=True, width="stretch", key="pairs_table")
         for pair in pairs:
-            with st.expander(f"Confusion table: {' × '.join(pair.reviewers)}"):
+            with st.expander(f"Confusion table: {md(' × '.join(pair.reviewers))}"):
                 show_table(_confusion(pair), width="content")
     else:
         st.info("No two reviewers have decided the same record yet.")
@@ -71,8 +76,8 @@ def render(ctx: Context) -> None:
     overall = overall_agreement(decisions)
     cols = st.columns(3)
     cols[0].metric("Krippendorff's α", _fmt(overall.krippendorff_alpha),
-                   help=overall.undefined.get("krippendorff_alpha"))
-    cols[1].metric("Fleiss' κ", _fmt(overall.fleiss_kappa), help=overall.undefined.get("fleiss_kappa"))
+                   help=_help(overall.undefined.get("krippendorff_alpha")))
+    cols[1].metric("Fleiss' κ", _fmt(overall.fleiss_kappa), help=_help(overall.undefined.get("fleiss_kappa")))
     cols[2].metric("Records with ≥2 decisions", overall.n_records)
 
     st.subheader("Reviewers vs the model")

@@ -7,7 +7,7 @@ import streamlit as st
 
 from screening.app.components import load_record
 from screening.app.context import Context
-from screening.app.safe_text import md_escape
+from screening.app.escape import md
 from screening.app.tables import show_table
 from screening.appraisal.agreement import agreement_frame, appraisal_agreement
 from screening.appraisal.checklist import AppraisalError, active_checklist
@@ -22,7 +22,7 @@ from screening.protocol.review_forms import Checklist
 
 
 def _labels(checklist: Checklist, code: str) -> dict[int, str]:
-    return {o.score: f"{o.score} · {o.label}" for o in checklist.item_scale(checklist.item(code))}
+    return {o.score: f"{o.score} · {md(o.label)}" for o in checklist.item_scale(checklist.item(code))}
 
 
 def _submit(ctx: Context, checklist: Checklist, record_id: int) -> None:
@@ -55,15 +55,15 @@ def _form(ctx: Context, checklist: Checklist, record_id: int) -> None:
     previous = dict(zip(mine["item"], mine["score"], strict=True))
     threshold = (f"; studies under {checklist.exclude_below} are excluded" if checklist.exclude_below is not None
                  else "")
-    st.caption(f"{md_escape(checklist.title or checklist.name)} · total 0–{checklist.max_total}{threshold}")
+    st.caption(f"{md(checklist.title or checklist.name)} · total 0–{checklist.max_total}{threshold}")
     with st.form(f"apr_form_{record_id}"):
         for item in checklist.items:
             labels = _labels(checklist, item.code)
             options = list(labels)
-            st.radio(f"**{md_escape(item.code)} · {md_escape(item.name)}** — {md_escape(item.question)}",
+            st.radio(f"**{md(item.code)} · {md(item.name)}** — {md(item.question)}",
                      options, format_func=labels.get, horizontal=True, key=f"apr_{record_id}_{item.code}",
                      index=options.index(previous[item.code]) if item.code in previous else None,
-                     help=item.guidance or None)
+                     help=md(item.guidance) if item.guidance else None)
         st.text_area("Note", key=f"apr_note_{record_id}")
         st.form_submit_button("Save my scores", type="primary", on_click=_submit, args=(ctx, checklist, record_id))
 
@@ -89,7 +89,7 @@ def _lead_view(ctx: Context, checklist: Checklist) -> None:
         for code in items:
             given = ", ".join(f"{r.appraiser}: {r.score}" for r in scores[scores["item"] == code].itertuples())
             labels = _labels(checklist, code)
-            st.radio(f"{md_escape(code)} ({md_escape(given)})", list(labels), format_func=labels.get,
+            st.radio(f"{md(code)} ({md(given)})", list(labels), format_func=labels.get,
                      horizontal=True, key=f"apr_cons_{record_id}_{code}", index=None)
         st.form_submit_button("Record consensus", on_click=_consensus, args=(ctx, checklist, record_id, items))
 
@@ -99,10 +99,10 @@ def render(ctx: Context) -> None:
     try:
         checklist = active_checklist(ctx.protocol)
     except AppraisalError as error:
-        st.info(str(error))
+        st.info(md(error))
         return
     for ok, message in st.session_state.pop("apr_messages", []):
-        (st.success if ok else st.error)(md_escape(message))
+        (st.success if ok else st.error)(md(message))
     studies = sorted(included_at_full_text(ctx.project))
     if not studies:
         st.info("No study is included at full text yet.")

@@ -6,8 +6,6 @@ decisions shown are read with the signed-in user as viewer like everywhere else.
 
 from __future__ import annotations
 
-import html
-
 import pandas as pd
 import streamlit as st
 from sqlalchemy import select
@@ -15,15 +13,14 @@ from sqlalchemy import select
 from screening.advisory.discussion import with_advisory_discussion
 from screening.advisory.participants import consensus_with_participants, record_consensus_with
 from screening.app.advisory_panel import advisory_views_panel, team_names
-from screening.app.components import load_record, record_card
+from screening.app.components import decision_badge, load_record, reason_label, record_card
 from screening.app.context import Context
+from screening.app.escape import html_text, md, md_code
 from screening.app.tables import show_table
 from screening.decisions.queries import conflicts, current_decisions
 from screening.decisions.record import ConsensusExistsError, DecisionError
 from screening.decisions.reviewers import ReviewerError
 from screening.store.schema import Record
-
-DECISION_BADGES = {"include": "🟢 include", "exclude": "🔴 exclude", "maybe": "🟡 maybe"}
 
 
 def _split_reasons(value: object) -> list[str]:
@@ -62,27 +59,27 @@ def _definitions(ctx: Context) -> None:
     if ctx.protocol is None:
         st.info("This project has no protocol yet (add one on the Project page).")
         return
-    st.markdown(f"**Question.** {ctx.protocol.question.text}")
+    st.markdown(f"**Question.** {md(ctx.protocol.question.text)}")
     for concept in ctx.protocol.concepts:
-        synonyms = f" *(also: {', '.join(concept.synonyms)})*" if concept.synonyms else ""
-        st.markdown(f"**{concept.name}** — {concept.definition}{synonyms}")
+        synonyms = f" *(also: {md(', '.join(concept.synonyms))})*" if concept.synonyms else ""
+        st.markdown(f"**{md(concept.name)}** — {md(concept.definition)}{synonyms}")
     criteria = ctx.protocol.inclusion + ctx.protocol.exclusion
     if criteria:
-        st.markdown("\n".join(f"- `{c.code}` {c.text}" for c in criteria))
+        st.markdown("\n".join(f"- {md_code(c.code)} {md(c.text)}" for c in criteria))
 
 
 def _decision_columns(ctx: Context, decisions: pd.DataFrame) -> None:
     texts = {c.code: c.text for c in (ctx.protocol.inclusion + ctx.protocol.exclusion)} if ctx.protocol else {}
     columns = st.columns(max(len(decisions), 1))
     for column, row in zip(columns, decisions.itertuples(), strict=False):
-        reasons = "<br>".join(f"<code>{html.escape(c)}</code> {html.escape(texts.get(c, ''))}"
+        reasons = "<br>".join(f"<code>{html_text(c)}</code> {html_text(texts.get(c, ''))}"
                               for c in _split_reasons(row.reasons)) or "<i>no reason given</i>"
-        note = html.escape(row.note) if isinstance(row.note, str) else "<i>no note</i>"
+        note = html_text(row.note) if isinstance(row.note, str) else "<i>no note</i>"
         column.html(
             f'<div style="border:1px solid #ddd;border-radius:8px;padding:.6rem .8rem">'
-            f"<b>{html.escape(row.reviewer)}</b><br>{DECISION_BADGES.get(row.decision, row.decision)}"
+            f"<b>{html_text(row.reviewer)}</b><br>{decision_badge(row.decision)}"
             f'<div style="margin-top:.4rem;font-size:.9rem">{reasons}</div>'
-            f'<div style="margin-top:.4rem;font-size:.9rem;color:#444">{note}</div></div>'
+            f'<div style="margin-top:.4rem;font-size:.9rem;opacity:.8">{note}</div></div>'
         )
 
 
@@ -91,12 +88,16 @@ def _record_consensus(ctx: Context, record_id: int) -> None:
     reasons = st.session_state.get(f"consensus_reasons_{record_id}", [])
     note = st.session_state.get(f"consensus_note_{record_id}", "")
     replace = bool(st.session_state.get(f"consensus_replace_{record_id}", False))
+    misfit = ctx.protocol.misfit_reasons(decision, reasons) if ctx.protocol else None
+    if misfit:
+        st.session_state["contested_error"] = misfit
+        return
     try:
         with ctx.project.session() as session:
             record_consensus_with(session, participants=st.session_state.get(f"consensus_with_{record_id}", []),
                                   record_id=record_id, stage=ctx.stage, decision=decision, recorded_by=ctx.user.name,
                                   reasons=reasons, note=note, replace=replace,
-                                  allowed_reasons=ctx.protocol.reason_codes if ctx.protocol else None)
+                                  allowed_reasons=ctx.protocol.reason_codes_for(decision) if ctx.protocol else None)
     except ConsensusExistsError:
         st.session_state["contested_error"] = (
             "This record already has a consensus (shown above). Tick \"Replace the existing consensus\" to "
@@ -124,14 +125,14 @@ def _discussable(ctx: Context, contested: pd.DataFrame, resolved: pd.DataFrame) 
 
 def _existing_consensus(existing: pd.Series) -> None:
     """The consensus in force, shown before anyone can replace it (every text escaped)."""
-    reasons = html.escape(existing["reasons"]) if isinstance(existing["reasons"], str) else "no reasons"
-    note = html.escape(existing["note"]) if isinstance(existing["note"], str) else "<i>no note</i>"
+    reasons = html_text(existing["reasons"]) if isinstance(existing["reasons"], str) else "no reasons"
+    note = html_text(existing["note"]) if isinstance(existing["note"], str) else "<i>no note</i>"
     st.html(
         f'<div style="border:1px solid #e0b000;border-radius:8px;padding:.6rem .8rem">'
-        f"<b>Consensus in force</b>: {DECISION_BADGES.get(existing['decision'], '')} ({reasons})<br>"
-        f"recorded by <b>{html.escape(str(existing['recorded_by']))}</b> on "
-        f"{html.escape(str(existing['created_at'])[:16])} UTC"
-        f'<div style="margin-top:.4rem;font-size:.9rem;color:#444">{note}</div></div>'
+        f"<b>Consensus in force</b>: {decision_badge(existing['decision'])} ({reasons})<br>"
+        f"recorded by <b>{html_text(str(existing['recorded_by']))}</b> on "
+        f"{html_text(str(existing['created_at'])[:16])} UTC"
+        f'<div style="margin-top:.4rem;font-size:.9rem;opacity:.8">{note}</div></div>'
     )
 
 
@@ -144,7 +145,8 @@ def _consensus_form(ctx: Context, record_id: int, existing: pd.Series | None) ->
                      placeholder="What the group agreed and why")
         st.radio("Decision", ["include", "exclude"], horizontal=True, key=f"consensus_decision_{record_id}")
         st.multiselect("Reasons", ctx.protocol.reason_codes if ctx.protocol else [],
-                       key=f"consensus_reasons_{record_id}")
+                       key=f"consensus_reasons_{record_id}", format_func=reason_label(ctx.protocol),
+                       help="Inclusion codes go with include, exclusion codes with exclude.")
         st.multiselect("Who took part", team_names(ctx), key=f"consensus_with_{record_id}")
         if existing is not None:
             st.checkbox("Replace the existing consensus", key=f"consensus_replace_{record_id}",
@@ -161,7 +163,7 @@ def render(ctx: Context) -> None:
     for key, show in (("contested_flash", st.success), ("contested_error", st.error)):
         message = st.session_state.pop(key, None)
         if message:
-            show(message)
+            show(md(message))
     table = contested_table(ctx)
     if table.empty:
         st.success("No contested records at this stage.")

@@ -9,7 +9,7 @@ import streamlit as st
 
 from screening.app.components import load_record
 from screening.app.context import Context
-from screening.app.safe_text import md_escape
+from screening.app.escape import md
 from screening.app.tables import show_table
 from screening.appraisal.scores import included_at_full_text
 from screening.extraction.export import SORT_COLUMNS, export_included, included_studies
@@ -29,17 +29,18 @@ def _option_label(field: ExtractionField):  # type: ignore[no-untyped-def]
 
 
 def _widget(field: ExtractionField, key: str, value: object) -> None:
-    label = field.label + (" *" if field.required else "")
+    label = md(field.label) + (" \\*" if field.required else "")
+    help_text = md(field.help) if field.help else None
     if field.type == "choice":
         values = [o.value for o in field.options]
         if field.multiple:
-            st.multiselect(label, values, default=value or [], key=key, help=field.help or None)
+            st.multiselect(label, values, default=value or [], key=key, help=help_text)
         else:
             options = [None, *values]
             st.selectbox(label, options, index=options.index(value) if value in options else 0, key=key,
-                         format_func=_option_label(field), help=field.help or None)
+                         format_func=_option_label(field), help=help_text)
     else:
-        st.text_input(label, value="" if value is None else str(value), key=key, help=field.help or None)
+        st.text_input(label, value="" if value is None else str(value), key=key, help=help_text)
 
 
 def _save(ctx: Context, form: ExtractionForm, record_id: int) -> None:
@@ -58,7 +59,7 @@ def _table(ctx: Context) -> None:
     try:
         table = included_studies(ctx.project, ctx.protocol, sort_by=sort_by)
     except ExtractionError as error:
-        st.info(str(error))
+        st.info(md(error))
         return
     show_table(table, hide_index=True, width="stretch")
     csv, xlsx = io.BytesIO(), io.BytesIO()
@@ -66,8 +67,9 @@ def _table(ctx: Context) -> None:
     export_included(table, "xlsx", xlsx)
     cols = st.columns(2)
     cols[0].download_button("Download CSV", csv.getvalue(), file_name="included_studies.csv", mime="text/csv",
-                            key="ext_csv")
+                            key="ext_csv", on_click="ignore")
     cols[1].download_button("Download XLSX", xlsx.getvalue(), file_name="included_studies.xlsx", key="ext_xlsx",
+                            on_click="ignore",
                             mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
@@ -76,10 +78,10 @@ def render(ctx: Context) -> None:
     try:
         form = extraction_form(ctx.protocol)
     except ExtractionError as error:
-        st.info(str(error))
+        st.info(md(error))
         return
     for ok, message in st.session_state.pop("ext_messages", []):
-        (st.success if ok else st.error)(md_escape(message))
+        (st.success if ok else st.error)(md(message))
     studies = sorted(included_at_full_text(ctx.project))
     if not studies:
         st.info("No study is included at full text yet.")

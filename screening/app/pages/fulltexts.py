@@ -6,8 +6,8 @@ from __future__ import annotations
 import streamlit as st
 
 from screening.app.context import Context
+from screening.app.escape import md
 from screening.app.fulltext_panel import show_full_text
-from screening.app.safe_text import md_escape
 from screening.app.tables import show_table
 from screening.decisions.queries import record_status
 from screening.fulltext.candidates import passed_title_abstract
@@ -16,7 +16,7 @@ from screening.fulltext.reports import ReportError, mark_not_retrieved
 from screening.fulltext.status import full_text_overview
 from screening.fulltext.storage import StorageError
 
-STATUS_LABELS = {"attached": "📄 attached", "not_retrieved": "⛔ not retrieved", "missing": "… missing"}
+STATUS_LABELS = {"attached": "attached", "not_retrieved": "not retrieved", "missing": "missing"}
 
 
 def _bulk(ctx: Context) -> None:
@@ -46,7 +46,7 @@ def render(ctx: Context) -> None:
     st.header("Full texts")
     overview = full_text_overview(ctx.project)
     for ok, message in st.session_state.pop("ft_messages", []):
-        (st.success if ok else st.error)(md_escape(message))
+        (st.success if ok else st.error)(md(message))
     if overview.empty:
         st.info("No record has passed title/abstract screening yet.")
         return

@@ -16,7 +16,8 @@ from screening.app.progress_estimates import live_stopping_status, screening_ord
 from screening.app.stopping_panel import stopping_section
 from screening.app.tables import show_table
 from screening.decisions.export import export_project
-from screening.decisions.status import project_status
+from screening.decisions.status import SCREENED, exclusion_reasons, project_status, screened_in_view
+from screening.store.schema import STAGES
 from screening.store.settings import blind_mode
 
 EXPORTS = {"csv": ("CSV (all decisions)", "text/csv", "csv"),
@@ -24,6 +25,12 @@ EXPORTS = {"csv": ("CSV (all decisions)", "text/csv", "csv"),
                     "xlsx"),
            "ris": ("RIS", "application/x-research-info-systems", "ris"),
            "asreview": ("ASReview CSV", "text/csv", "csv")}
+
+
+# Why on_click="ignore": with data given as a function, Streamlit registers a deferred file on each run and
+# makes it on the click; a click that re-runs the page replaces that file, so a second click within a second
+# asked for the dropped one and downloaded nothing (MediaFileStorageError). Without the re-run it stays.
+# Every download button of the app is made this way (tests/browser/test_export_clicks.py).
 
 
 def _export_bytes(ctx: Context, fmt: str) -> bytes:
@@ -47,8 +54,13 @@ def _curve(ctx: Context) -> None:
     status = live_stopping_status(ctx.project, ctx.stage, viewer=ctx.user.name)
     if status is None:
         return
+    screened, maybes = screened_in_view(ctx.project, ctx.stage, ctx.user.name)
+    cols = st.columns(3)
+    cols[0].metric("Screened", f"{screened} / {status.n_records}", help=SCREENED)
+    cols[1].metric("Includes found", status.n_found)
+    cols[2].metric("Maybe (not labelled)", maybes, help=SCREENED)
     with st.expander("Other stopping rules (for comparison)"):
-        st.caption(f"Screened {status.n_screened} / {status.n_records}, includes found {status.n_found}. "
+        st.caption(f"The stopping rules count the {status.n_screened} records labelled include or exclude. "
                    f"{status.explanation} Knee rule: {'may stop' if status.knee_stop else 'keep screening'} "
                    f"(slope ratio {status.knee_ratio:.1f}; needs at least 150 screened; a heuristic).")
 
@@ -66,9 +78,20 @@ def render(ctx: Context) -> None:
         st.caption(f"Conflicts open: {stage['conflicts']} · awaiting more decisions: {stage['in_progress']}")
         show_table(pd.Series(stage["by_reviewer"], name="decisions").rename_axis("reviewer").reset_index(),
                    hide_index=True, width="content")
+        st.subheader("Exclusion reasons")
+        tabs = st.tabs([STAGE_LABELS[s] for s in STAGES])
+        for tab, each in zip(tabs, STAGES, strict=True):
+            with tab:
+                reasons = exclusion_reasons(ctx.project, each)
+                if reasons.empty:
+                    st.caption("No record is excluded at this stage yet.")
+                else:
+                    st.caption("Records finally excluded, per reason (a record with two reasons counts twice).")
+                    show_table(reasons, hide_index=True, width="content", key=f"reasons_{each}")
     if ctx.user.is_lead:
         st.subheader("Export")
         cols = st.columns(len(EXPORTS))
         for col, (fmt, (label, mime, suffix)) in zip(cols, EXPORTS.items(), strict=True):
             col.download_button(label, data=lambda fmt=fmt: _export_bytes(ctx, fmt), mime=mime,
-                                file_name=f"{ctx.project.path.name}_{fmt}.{suffix}", key=f"export_{fmt}")
+                                file_name=f"{ctx.project.path.name}_{fmt}.{suffix}", key=f"export_{fmt}",
+                                on_click="ignore")

@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from screening.app.context import Context
+from screening.app.escape import md, md_code, md_list
 from screening.app.manual_record_form import manual_record_form
 from screening.app.tables import show_table
 from screening.app.uploads import import_uploads
@@ -16,30 +17,54 @@ from screening.protocol.errors import ProtocolError
 from screening.protocol.load import MARKDOWN_SUFFIXES
 from screening.protocol.versions import current_protocol_hash, protocol_versions, restore_protocol, save_protocol
 from screening.store.records_table import records_frame
+from screening.wording import plural
+
+
+def _uploader_key() -> str:
+    """A new key after each import empties the uploader, so the next Import does not send old files again."""
+    generation = int(st.session_state.get("import_generation", 0))
+    return "import_files" if generation == 0 else f"import_files-{generation}"
 
 
 def _import_uploads(ctx: Context) -> None:
-    """Each file is stored and imported on its own; every file's message is kept for the next run."""
-    uploads = st.session_state.get("import_files") or []
-    st.session_state["import_messages"] = import_uploads(
-        ctx.project, [(upload.name, upload.getvalue()) for upload in uploads], actor=ctx.user.name)
+    """Each file is stored and imported on its own, then dedup runs on the whole project (undo below).
+
+    The messages stay on the page until the next import; the uploader is emptied.
+    """
+    uploads = st.session_state.get(_uploader_key()) or []
+    if not uploads:
+        st.session_state["import_dedup"] = "Choose one or more files first."
+        return
+    messages = import_uploads(ctx.project, [(upload.name, upload.getvalue()) for upload in uploads],
+                              actor=ctx.user.name)
+    st.session_state["import_messages"] = messages
+    st.session_state["import_dedup"] = _dedup_message(run_dedup(ctx.project, actor=ctx.user.name)) \
+        if any(ok for ok, _ in messages) else None
+    st.session_state["import_generation"] = int(st.session_state.get("import_generation", 0)) + 1
 
 
 def _imports(ctx: Context) -> None:
     st.subheader("Import records")
     st.file_uploader("RIS, CSV/TSV/XLSX, BibTeX or MEDLINE exports", accept_multiple_files=True,
-                     key="import_files")
-    st.button("Import", on_click=_import_uploads, args=(ctx,), key="import_button")
-    for ok, message in st.session_state.pop("import_messages", []):
-        (st.success if ok else st.error)(message)
+                     key=_uploader_key())
+    st.button("Import", on_click=_import_uploads, args=(ctx,), key="import_button",
+              help="Imports each file on its own, then looks for duplicates across the project (each group can "
+                   "be split again under Duplicates).")
+    for ok, message in st.session_state.get("import_messages", []):
+        (st.success if ok else st.error)(md(message))
+    if st.session_state.get("import_dedup"):
+        st.info(md(st.session_state["import_dedup"]))
+
+
+def _dedup_message(report) -> str:  # type: ignore[no-untyped-def]
+    contested = (f" {len(report.needs_lead)} kept records had copies decided differently: settle them on the "
+                 "Contested page." if report.needs_lead else "")
+    return (f"Found {plural(report.groups, 'duplicate group')}: {plural(report.duplicates_removed, 'duplicate')} "
+            f"removed, {plural(report.unique, 'unique record')}.{contested}")
 
 
 def _run_dedup(ctx: Context) -> None:
-    report = run_dedup(ctx.project, actor=ctx.user.name)
-    contested = (f" {len(report.needs_lead)} kept records had copies decided differently: settle them on the "
-                 "Contested page." if report.needs_lead else "")
-    st.session_state["dedup_message"] = (f"Found {report.groups} duplicate groups: {report.duplicates_removed} "
-                                         f"duplicates removed, {report.unique} unique records.{contested}")
+    st.session_state["dedup_message"] = _dedup_message(run_dedup(ctx.project, actor=ctx.user.name))
 
 
 def _undo_group(ctx: Context, group_id: int) -> None:
@@ -50,19 +75,20 @@ def _undo_group(ctx: Context, group_id: int) -> None:
 def _duplicates(ctx: Context) -> None:
     st.subheader("Duplicates")
     report = current_report(ctx.project)
-    st.caption(f"{report.identified} records identified · {report.duplicates_removed} duplicates removed · "
-               f"{report.unique} unique · {report.groups} groups")
+    st.caption(f"{plural(report.identified, 'record')} identified · "
+               f"{plural(report.duplicates_removed, 'duplicate')} removed · "
+               f"{report.unique} unique · {plural(report.groups, 'group')}")
     if ctx.user.is_lead:
         st.button("Find duplicates", key="run_dedup", on_click=_run_dedup, args=(ctx,))
     message = st.session_state.pop("dedup_message", None)
     if message:
-        st.success(message)
+        st.success(md(message))
     groups = list_groups(ctx.project)
     if not groups:
         return
     records = records_frame(ctx.project, include_duplicates=True).set_index("id")
     for group in groups:
-        with st.expander(f"Group {group.group_id}: {(group.kept_title or '(no title)')[:100]}"):
+        with st.expander(f"Group {group.group_id}: {md((group.kept_title or '(no title)')[:100])}"):
             members = records.loc[[group.kept_id] + [rid for rid, _ in group.duplicates]]
             members = members.assign(kept=[True] + [False] * len(group.duplicates))
             show_table(members[["kept", "source_id", "title", "authors", "year", "doi", "source_file"]],
@@ -121,12 +147,11 @@ def _protocol_messages() -> None:
     problems = st.session_state.pop("protocol_problems", None)
     if problems is not None:
         file, listed = problems
-        st.error(f"{file}: the protocol was not saved")
-        for problem in listed:
-            st.markdown(f"- {problem}")
+        st.error(f"{md(file)}: the protocol was not saved")
+        st.markdown(md_list(listed))
     message = st.session_state.pop("protocol_message", None)
     if message:
-        st.success(message)
+        st.success(md(message))
 
 
 def _protocol(ctx: Context) -> None:
@@ -137,22 +162,22 @@ def _protocol(ctx: Context) -> None:
         return
     if ctx.protocol is not None:
         with st.expander("Concepts and criteria", expanded=not ctx.user.is_lead):
-            st.markdown(f"**{ctx.protocol.title}** — {ctx.protocol.question.text}")
+            st.markdown(f"**{md(ctx.protocol.title)}** — {md(ctx.protocol.question.text)}")
             for concept in ctx.protocol.concepts:
-                st.markdown(f"- **{concept.name}**: {concept.definition}")
+                st.markdown(f"- **{md(concept.name)}**: {md(concept.definition)}")
             for criterion in ctx.protocol.inclusion + ctx.protocol.exclusion:
-                st.markdown(f"- `{criterion.code}` {criterion.text}")
+                st.markdown(f"- {md_code(criterion.code)} {md(criterion.text)}")
     if not ctx.user.is_lead:
         return
     _protocol_messages()
-    st.text_area(f"Edit `{path.name}`", value=path.read_text(encoding="utf-8"), height=360, key="protocol_text")
+    st.text_area(f"Edit {md_code(path.name)}", value=path.read_text(encoding="utf-8"), height=360, key="protocol_text")
     st.button("Validate and save", key="protocol_save", on_click=_save_protocol, args=(ctx,))
     _protocol_history(ctx)
 
 
 def render(ctx: Context) -> None:
     st.header("Project")
-    st.caption(f"`{ctx.project.path}`")
+    st.caption(md_code(ctx.project.path))
     if ctx.user.is_lead:
         _imports(ctx)
     manual_record_form(ctx)

@@ -6,30 +6,43 @@ import pandas as pd
 import streamlit as st
 
 from screening.app import ranking
-from screening.app.components import concept_bars, load_record, record_card
+from screening.app.components import concept_bars, load_record, reason_label, record_card
 from screening.app.context import Context
+from screening.app.escape import md, md_code
 from screening.app.fulltext_panel import full_text_panel
 from screening.app.stopping_panel import stopping_metrics
 from screening.app.tables import show_table
 from screening.decisions.queries import current_decisions, pending_records
 from screening.decisions.record import DecisionError, last_decision, record_decision, retract_decision
+from screening.decisions.status import SCREENED, irrelevant_since_last_include
 
 
 def _current_key(stage: str) -> str:
     """The record on screen stays there until decided, even if the ranking changes meanwhile."""
     return f"current_record_{stage}"
 SHORTCUTS = {"include": "I", "exclude": "E", "maybe": "M", "undo": "U"}
+KEYBOARD_HELP = """
+| key | does |
+|---|---|
+| **I** | include the record on screen |
+| **E** | exclude it (choose the reasons first, if any) |
+| **M** | mark it maybe |
+| **U** | undo your last decision: its record comes back |
+| **Tab** / **Shift+Tab** | move between the reasons, the note and the buttons |
+| a click beside the fields | leave a text field, so the letters above act again |
 
-
-def _reason_label(ctx: Context):  # type: ignore[no-untyped-def]
-    texts = {c.code: c.text for c in (ctx.protocol.inclusion + ctx.protocol.exclusion)} if ctx.protocol else {}
-    return lambda code: f"{code} — {texts.get(code, '')}"
+The letter keys act only while no text field has the focus (typing a note never decides a record).
+"""
 
 
 def _decide(ctx: Context, record_id: int, decision: str) -> None:
     reasons = st.session_state.get(f"reasons_{record_id}", [])
     note = st.session_state.get(f"note_{record_id}", "")
-    allowed = ctx.protocol.reason_codes if ctx.protocol else None
+    allowed = ctx.protocol.reason_codes_for(decision) if ctx.protocol else None
+    misfit = ctx.protocol.misfit_reasons(decision, reasons) if ctx.protocol else None
+    if misfit:
+        st.session_state["screen_error"] = misfit
+        return
     try:
         with ctx.project.session() as session:
             record_decision(session, reviewer=ctx.user.name, record_id=record_id, decision=decision,
@@ -61,10 +74,13 @@ def _my_decisions(ctx: Context) -> pd.DataFrame:
 def _progress(ctx: Context, mine: pd.DataFrame, n_pending: int, view: ranking.RankingView) -> None:
     done = len(mine)
     total = done + n_pending
-    st.progress(done / total if total else 1.0, text=f"Screened {done} of {total} in your queue")
-    cols = st.columns(4)
+    st.progress(done / total if total else 1.0, text=f"Screened {done} of {total} in your queue (maybes included)")
+    cols = st.columns(5)
     cols[0].metric("Your includes", int((mine["decision"] == "include").sum()))
-    cols[1].metric("Your maybes", int((mine["decision"] == "maybe").sum()))
+    cols[4].metric("Irrelevant since your last include", irrelevant_since_last_include(mine),
+                   help="Excludes you made after your newest include (maybes not counted): a long run of "
+                        "irrelevant records suggests most relevant ones are found (ASReview's stopping cue).")
+    cols[1].metric("Your maybes", int((mine["decision"] == "maybe").sum()), help=SCREENED)
     stopping_metrics(ctx, cols[2], cols[3])
 
 
@@ -81,9 +97,12 @@ def _decision_controls(ctx: Context, record_id: int) -> None:
                      on_click=_undo, args=(ctx,), width="stretch")
     codes = ctx.protocol.reason_codes if ctx.protocol else []
     st.multiselect("Reasons (criteria codes)", codes, key=f"reasons_{record_id}",
-                   format_func=_reason_label(ctx), placeholder="Optional")
+                   format_func=reason_label(ctx.protocol), placeholder="Optional",
+                   help="Inclusion codes go with Include, exclusion codes with Exclude; Maybe takes either.")
     st.text_input("Note", key=f"note_{record_id}", placeholder="Optional note for the team")
     st.caption("Keys: **I** include · **E** exclude · **M** maybe · **U** undo")
+    with st.expander("Keyboard help"):
+        st.markdown(KEYBOARD_HELP)
 
 
 def render(ctx: Context) -> None:
@@ -97,7 +116,7 @@ def render(ctx: Context) -> None:
     for key, show in (("screen_flash", st.toast), ("screen_error", st.error)):
         message = st.session_state.pop(key, None)
         if message:
-            show(message)
+            show(md(message))
     if not pending:
         st.success("Your queue is empty: every record assigned to you at this stage has your decision.")
         st.button("Undo last", key="btn_undo", shortcut=SHORTCUTS["undo"], on_click=_undo, args=(ctx,))
@@ -116,14 +135,14 @@ def render(ctx: Context) -> None:
     with right:
         how = f"Ranked by **{result.encoder}**" if result.ready else "Ranking in preparation: import order"
         labels = f"{result.n_labels} label" + ("" if result.n_labels == 1 else "s")
-        st.caption(f"{how} · {labels} · record `{record['source_id']}`")
+        st.caption(f"{how} · {labels} · record {md_code(record['source_id'])}")
         _decision_controls(ctx, record_id)
         for problem in ranking.ranking_errors(ctx.project):
-            st.warning(problem, icon="⚠️")
+            st.warning(md(problem), icon=":material/warning:")
         scores, sentences = view.explain(record_id)
         if scores:
             st.divider()
-            concept_bars(scores, sentences)
+            concept_bars(scores, sentences, view.percentiles(record_id))
     _recent(mine)
 
 

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from screening.app import ranking
 from screening.app.assignments import assign_records, assignment_counts, clear_assignments, split_evenly
 from screening.app.context import Context
+from screening.app.escape import md
 from screening.app.tables import show_table
 from screening.decisions.password_policy import RULE
 from screening.decisions.reviewers import ReviewerError, add_reviewer, list_reviewers, set_password
@@ -39,9 +40,9 @@ def _add_reviewer_form(ctx: Context) -> None:
                 with ctx.project.session() as session:
                     add_reviewer(session, name, role=role, password=password or None, actor=ctx.user.name)
             except ReviewerError as exc:
-                st.error(str(exc))
+                st.error(md(exc))
             else:
-                st.success(f"Added {name.strip()} ({role}).")
+                st.success(f"Added {md(name.strip())} ({role}).")
 
 
 def _password_form(ctx: Context, names: list[str]) -> None:
@@ -57,9 +58,9 @@ def _password_form(ctx: Context, names: list[str]) -> None:
                 with ctx.project.session() as session:
                     set_password(session, name, password, actor=ctx.user.name)
             except ReviewerError as exc:
-                st.error(str(exc))
+                st.error(md(exc))
             else:
-                st.success(f"Password set for {name}.")
+                st.success(f"Password set for {md(name)}.")
 
 
 def _settings(ctx: Context) -> None:
@@ -111,7 +112,7 @@ def _assign_form(ctx: Context, names: list[str]) -> None:
         who = st.selectbox("Clear the assignments of", names, key="clear_reviewer")
         if st.form_submit_button("Clear assignments"):
             removed = clear_assignments(ctx.project, who, ctx.stage, actor=ctx.user.name)
-            st.success(f"Removed {removed} assignments of {who}.")
+            st.success(f"Removed {removed} assignments of {md(who)}.")
 
 
 def render(ctx: Context) -> None:
