@@ -20,6 +20,7 @@ from screening.decisions.status import SCREENED, irrelevant_since_last_include
 def _current_key(stage: str) -> str:
     """The record on screen stays there until decided, even if the ranking changes meanwhile."""
     return f"current_record_{stage}"
+REFRESH_SECONDS = 5
 SHORTCUTS = {"include": "I", "exclude": "E", "maybe": "M", "undo": "U"}
 KEYBOARD_HELP = """
 | key | does |
@@ -109,6 +110,14 @@ def _decision_controls(ctx: Context, record_id: int) -> None:
         st.markdown(KEYBOARD_HELP)
 
 
+@st.fragment(run_every=REFRESH_SECONDS)
+def _refresh_when_ranked(ctx: Context, encoder: str) -> None:
+    """Every few seconds while a better ranker is built: once it serves, re-run the page so the queue
+    takes its order (the record on screen stays until decided)."""
+    if ranking.current_encoder(ctx.project) != encoder:
+        st.rerun(scope="app")
+
+
 def render(ctx: Context) -> None:
     st.header("Screen")
     if ctx.stage == "full_text":
@@ -140,6 +149,9 @@ def render(ctx: Context) -> None:
         how = f"Ranked by **{result.encoder}**" if result.ready else "Ranking in preparation: import order"
         labels = f"{result.n_labels} label" + ("" if result.n_labels == 1 else "s")
         st.caption(f"{how} · {labels} · record {md_code(record['source_id'])}")
+        if ranking.better_ranking_pending(ctx.project):
+            st.caption(ranking.ranking_state(ctx.project, result).capitalize())
+            _refresh_when_ranked(ctx, result.encoder)
         _decision_controls(ctx, record_id)
         for problem in ranking.ranking_errors(ctx.project):
             st.warning(md(problem), icon=":material/warning:")
