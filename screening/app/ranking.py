@@ -197,6 +197,8 @@ def ranking_state(project: Project, result: RankingResult) -> str:
     card = load_card(encoder_for(better, n_records))
     minutes = n_records / max(float(card.speed.records_per_second), 1e-9) / 60
     eta = "under a minute" if minutes < 1 else f"~{minutes:.0f} min"
+    if card.weights.get("kind") == "distilled" and not _static_model_built(card):
+        eta += " after distilling the static model (~2 min; `screening build-models` does it at set-up)"
     return f"{now}; {card.name} ready in {eta} (the queue re-orders itself then)"
 
 
@@ -206,6 +208,12 @@ def current_encoder(project: Project) -> str:
 
     ranker = _registry().get(project, load_protocol(project))
     return IMPORT_ORDER if ranker is None else ranker.encoder
+
+
+def _static_model_built(card) -> bool:  # type: ignore[no-untyped-def]
+    from screening.rank.encoders import StaticEncoder
+
+    return (StaticEncoder(card).model_dir / "model.safetensors").exists()
 
 
 def better_ranking_pending(project: Project) -> bool:

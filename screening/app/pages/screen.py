@@ -78,7 +78,7 @@ def _progress(ctx: Context, mine: pd.DataFrame, n_pending: int, view: ranking.Ra
     st.progress(done / total if total else 1.0, text=f"Screened {done} of {total} in your queue (maybes included)")
     cols = st.columns(5)
     cols[0].metric("Your includes", int((mine["decision"] == "include").sum()))
-    cols[4].metric("Irrelevant since your last include", irrelevant_since_last_include(mine),
+    cols[4].metric("Irrelevant since last include", irrelevant_since_last_include(mine),
                    help="Excludes you made after your newest include (maybes not counted): a long run of "
                         "irrelevant records suggests most relevant ones are found (ASReview's stopping cue).")
     cols[1].metric("Your maybes", int((mine["decision"] == "maybe").sum()), help=SCREENED)
