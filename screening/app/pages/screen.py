@@ -15,6 +15,7 @@ from screening.app.tables import show_table
 from screening.decisions.queries import current_decisions, pending_records
 from screening.decisions.record import DecisionError, last_decision, record_decision, retract_decision
 from screening.decisions.status import SCREENED, irrelevant_since_last_include
+from screening.decisions.tags import TagError, keywords, own_tags, set_keywords, set_tags, visible_tags
 
 
 def _current_key(stage: str) -> str:
@@ -105,9 +106,49 @@ def _decision_controls(ctx: Context, record_id: int) -> None:
                    format_func=reason_label(ctx.protocol), placeholder="Optional",
                    help="Inclusion codes go with Include, exclusion codes with Exclude; Maybe takes either.")
     st.text_input("Note", key=f"note_{record_id}", placeholder="Optional note for the team")
+    _tags(ctx, record_id)
     st.caption("Keys: **I** include · **E** exclude · **M** maybe · **U** undo")
     with st.expander("Keyboard help"):
         st.markdown(KEYBOARD_HELP)
+
+
+def _save_tags(ctx: Context, record_id: int) -> None:
+    try:
+        set_tags(ctx.project, ctx.user.name, record_id, st.session_state.get(f"tags_{record_id}") or [])
+    except TagError as error:
+        st.session_state["screen_error"] = str(error)
+
+
+def _save_words(ctx: Context, kind: str) -> None:
+    text = st.session_state.get(f"words_{kind}") or ""
+    try:
+        set_keywords(ctx.project, ctx.user.name, kind, [w for w in text.split(",")])
+    except TagError as error:
+        st.session_state["screen_error"] = str(error)
+
+
+def _tags(ctx: Context, record_id: int) -> None:
+    """Your tags on this record (type a new one or pick one you used before); only you and the lead see them."""
+    used = sorted({t for tags in visible_tags(ctx.project, ctx.user.name).values() for t in tags})
+    key = f"tags_{record_id}"
+    if key not in st.session_state:
+        st.session_state[key] = own_tags(ctx.project, ctx.user.name, record_id)
+    st.multiselect("Your tags", sorted(set(used) | set(st.session_state[key])), key=key, accept_new_options=True,
+                   on_change=_save_tags, args=(ctx, record_id), placeholder="Add a tag",
+                   help="Free tags, e.g. 'check methods'. Yours only: in blind mode nobody else but the lead "
+                        "and advisors sees them.")
+
+
+def _words_form(ctx: Context) -> None:
+    words = keywords(ctx.project, ctx.user.name)
+    with st.expander("Your highlight words"):
+        for kind in ("include", "exclude"):
+            key = f"words_{kind}"
+            if key not in st.session_state:
+                st.session_state[key] = ", ".join(words[kind])
+            st.text_input(f"Words that suggest {kind} (comma-separated)", key=key, on_change=_save_words,
+                          args=(ctx, kind), help="Marked in the record in your colour (green for include, red "
+                                                 "for exclude), beside the protocol's concept terms; only for you.")
 
 
 @st.fragment(run_every=REFRESH_SECONDS)
@@ -143,7 +184,8 @@ def render(ctx: Context) -> None:
 
     left, right = st.columns([3, 1.4], gap="large")
     with left:
-        record_card(record, ctx.protocol)
+        record_card(record, ctx.protocol, keywords(ctx.project, ctx.user.name))
+        _words_form(ctx)
         full_text_panel(ctx, record_id)
     with right:
         how = f"Ranked by **{result.encoder}**" if result.ready else "Ranking in preparation: import order"
