@@ -10,12 +10,14 @@ from screening.app.components import concept_bars, load_record, reason_label, re
 from screening.app.context import Context
 from screening.app.escape import md, md_code
 from screening.app.fulltext_panel import full_text_panel
+from screening.app.pages.records import RECORD_PARAM
 from screening.app.progress_estimates import live_stopping_status
 from screening.app.tables import show_table
 from screening.decisions.queries import current_decisions, pending_records
 from screening.decisions.record import DecisionError, last_decision, record_decision, retract_decision
 from screening.decisions.status import SCREENED, irrelevant_since_last_include
 from screening.decisions.tags import TagError, keywords, own_tags, set_keywords, set_tags, visible_tags
+from screening.store.schema import Record
 
 
 def _current_key(stage: str) -> str:
@@ -53,6 +55,8 @@ def _decide(ctx: Context, record_id: int, decision: str) -> None:
         st.session_state["screen_error"] = str(exc)
         return
     st.session_state.pop(_current_key(ctx.stage), None)
+    if st.query_params.get(RECORD_PARAM) == str(record_id):  # re-decided from the Records list: back to the queue
+        del st.query_params[RECORD_PARAM]
     st.session_state["screen_flash"] = f"{decision.capitalize()}d" if decision != "maybe" else "Marked maybe"
 
 
@@ -159,6 +163,31 @@ def _refresh_when_ranked(ctx: Context, encoder: str) -> None:
         st.rerun(scope="app")
 
 
+def _opened_record(ctx: Context) -> int | None:
+    """The kept record named by ``?record=ID`` (from the Records page or a bookmark), else None."""
+    value = st.query_params.get(RECORD_PARAM)
+    if not value or not str(value).isdigit():
+        return None
+    with ctx.project.session() as session:
+        row = session.get(Record, int(value))
+    if row is None or row.duplicate_of is not None:
+        st.warning(f"Record {md(value)} is not in this project (or is a removed duplicate): showing your queue.")
+        return None
+    return int(value)
+
+
+def _back_to_queue() -> None:
+    st.query_params.pop(RECORD_PARAM, None)
+
+
+def _opened_banner(ctx: Context, mine: pd.DataFrame, record_id: int) -> None:
+    current = mine[mine["record_id"] == record_id]
+    said = f"your current decision: **{current.iloc[0]['decision']}**" if not current.empty else "not decided by you"
+    st.info(f"Opened from the Records list ({said}). A decision now is added as a new row; the old one stays "
+            "in the history.")
+    st.button("Back to my queue", key="btn_back_to_queue", on_click=_back_to_queue)
+
+
 def render(ctx: Context) -> None:
     st.header("Screen")
     if ctx.stage == "full_text":
@@ -171,14 +200,18 @@ def render(ctx: Context) -> None:
         message = st.session_state.pop(key, None)
         if message:
             show(md(message))
-    if not pending:
+    opened = _opened_record(ctx)
+    if not pending and opened is None:
         st.success("Your queue is empty: every record assigned to you at this stage has your decision.")
         st.button("Undo last", key="btn_undo", shortcut=SHORTCUTS["undo"], on_click=_undo, args=(ctx,))
         _recent(mine)
         return
     ordered, result = view.order(pending), view.result
     record_id = st.session_state.get(_current_key(ctx.stage))
-    if record_id not in pending:  # decided meanwhile (e.g. by a second reviewer): take the next one
+    if opened is not None:
+        record_id = opened
+        _opened_banner(ctx, mine, record_id)
+    elif record_id not in pending:  # decided meanwhile (e.g. by a second reviewer): take the next one
         record_id = st.session_state[_current_key(ctx.stage)] = ordered[0]
     record = load_record(ctx.project, record_id)
 
