@@ -58,8 +58,8 @@ def test_password_sign_in_rejects_a_wrong_password(tmp_path, monkeypatch):
     sign_in(at, "ann")
     assert at.header[0].value == "Screen"
     # Plain reviewers get neither the contested records, the advisory checks nor the team settings.
-    assert at.sidebar.radio(key="page").options == ["Screen", "Full texts", "Appraisal", "Extraction", "Agreement",
-                                                    "Progress", "Project"]
+    assert at.sidebar.radio(key="page").options == ["Screen", "Records", "Full texts", "Appraisal", "Extraction",
+                                                    "Agreement", "Progress", "Project"]
 
 
 def test_screening_decisions_are_stored_and_undo_brings_the_record_back(tmp_path, monkeypatch):

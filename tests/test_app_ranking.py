@@ -38,3 +38,58 @@ def test_fast_ranking_serves_first_and_the_better_encoder_takes_over_with_the_de
     assert result.encoder == "static"
     assert result.n_labels == 2  # decisions made while it was being built are trained on
     assert sorted(order) == ids[2:]  # decided records leave the queue; every other one is in it
+
+
+def test_screen_says_which_ranking_serves_and_when_the_better_one_is_ready(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, static_models: Path  # noqa: F811
+) -> None:
+    """While the better encoder is built the page says so with an estimate; once built it ranks the queue."""
+    import threading
+
+    from streamlit.testing.v1 import AppTest
+
+    from screening.app import ranking
+    from tests.app_helpers import APP
+
+    release = threading.Event()
+    build = ranking.build_project_ranker
+
+    def slow_build(project, protocol, encoder, **kwargs):  # type: ignore[no-untyped-def]
+        if encoder != ranking.FAST_ENCODER:
+            release.wait(120)
+        return build(project, protocol, encoder, **kwargs)
+
+    monkeypatch.setattr(ranking, "build_project_ranker", slow_build)
+    monkeypatch.setenv("SCREENING_CACHE_DIR", str(tmp_path / "cache"))
+    project = make_project(tmp_path / "project", {"ann": "reviewer"}, passwords=False)
+    monkeypatch.setenv("SCREENING_PROJECT", str(project.path))
+    monkeypatch.setenv("SCREENING_APP_ENCODER", "static")
+    at = AppTest.from_file(str(APP), default_timeout=180).run()
+
+    def captions() -> str:
+        return " | ".join(c.value for c in at.caption)
+
+    deadline = time.monotonic() + 120
+    while "Ranked by **tfidf**" not in captions() and time.monotonic() < deadline:
+        time.sleep(0.25)
+        at.run()
+    assert "Ranking by tfidf; static ready in under a minute (the queue re-orders itself then)" in captions()
+    release.set()
+    deadline = time.monotonic() + 300
+    while "Ranked by **static**" not in captions() and time.monotonic() < deadline:
+        time.sleep(0.5)
+        at.run()
+    assert "Ranked by **static**" in captions() and "ready in" not in captions()
+    assert ranking.current_encoder(project) == "static" and not ranking.better_ranking_pending(project)
+
+
+def test_build_models_distils_the_static_model_at_set_up(static_models: Path, monkeypatch) -> None:  # noqa: F811
+    from typer.testing import CliRunner
+
+    from screening.cli import app
+
+    result = CliRunner().invoke(app, ["build-models"])
+    assert result.exit_code == 0, result.output
+    line = next(line for line in result.output.splitlines() if line.startswith("static: "))
+    folder = Path(line.split(" at ", 1)[1])
+    assert folder.parent == static_models and (folder / "model.safetensors").exists()

@@ -164,7 +164,7 @@ def test_screen_counts_irrelevant_records_since_the_last_include_and_has_keyboar
     assert irrelevant_since_last_include(mine) == 3
     assert irrelevant_since_last_include(mine[mine["decision"] != "include"]) == 4  # no include yet: all
     at = open_app(project.path, monkeypatch)
-    assert _metric(at, "Irrelevant since your last include") == "3"
+    assert _metric(at, "Irrelevant since last include") == "3"
     help_box = next(e for e in at.expander if e.label == "Keyboard help")
     assert "undo your last decision" in help_box.markdown[0].value
 

@@ -39,10 +39,24 @@ def _authors_line(authors: str | None, limit: int = 6) -> str:
     return shown + (f" … (+{len(names) - limit})" if len(names) > limit else "")
 
 
-def record_card_html(record: Mapping, protocol: Protocol | None) -> str:
-    """Title, authors, year, journal, DOI and the abstract, every field escaped, concept terms marked."""
+# A reviewer's own highlight words, beside the concept colours (strong green / red, not in the palette).
+KEYWORD_COLOURS = {"your include word": "#7fd48f", "your exclude word": "#ff9d9d"}
+
+
+def record_card_html(record: Mapping, protocol: Protocol | None, words: Mapping[str, list[str]] | None = None) -> str:
+    """Title, authors, year, journal, DOI and the abstract, every field escaped, concept terms marked, and
+    the reviewer's own include / exclude words (``words``) in their colours."""
+    from screening.decisions.tags import keyword_spans
+
     colours = concept_colours([c.name for c in protocol.concepts]) if protocol else {}
-    title = highlight_html(record.get("title") or "(no title)", _spans(record.get("title"), protocol), colours)
+    if words and any(words.values()):
+        colours.update({f"your {kind} word": KEYWORD_COLOURS[f"your {kind} word"] for kind, terms in words.items()
+                        if terms})
+
+    def spans(text: str | None) -> list[tuple[int, int, str]]:
+        return keyword_spans(text, dict(words or {})) + _spans(text, protocol)
+
+    title = highlight_html(record.get("title") or "(no title)", spans(record.get("title")), colours)
     meta = [html_text(_authors_line(record.get("authors")))]
     if record.get("year"):
         meta.append(html_text(str(record["year"])))
@@ -53,7 +67,7 @@ def record_card_html(record: Mapping, protocol: Protocol | None) -> str:
         meta.append(f'doi: <a href="https://doi.org/{html_text(doi)}" target="_blank" '
                     f'rel="noopener noreferrer">{html_text(doi)}</a>')
     abstract = record.get("abstract")
-    body = (highlight_html(abstract, _spans(abstract, protocol), colours) if abstract
+    body = (highlight_html(abstract, spans(abstract), colours) if abstract
             else "<i>No abstract available.</i>")
     legend = " ".join(
         f'<mark style="background:{colour};color:{MARK_TEXT};padding:0 4px;border-radius:3px">{html_text(name)}</mark>'
@@ -64,13 +78,13 @@ def record_card_html(record: Mapping, protocol: Protocol | None) -> str:
         f'<h3 style="margin:0 0 .3rem 0">{title}</h3>'
         f'<div style="opacity:.75;font-size:.9rem;margin-bottom:.8rem">{" · ".join(m for m in meta if m)}</div>'
         f'<div class="abstract">{body}</div>'
-        + (f'<div style="margin-top:.8rem;font-size:.8rem;opacity:.7">Concepts: {legend}</div>' if legend else "")
+        + (f'<div style="margin-top:.8rem;font-size:.8rem;opacity:.7">Marked: {legend}</div>' if legend else "")
         + "</div>"
     )
 
 
-def record_card(record: Mapping, protocol: Protocol | None) -> None:
-    st.html(record_card_html(record, protocol))
+def record_card(record: Mapping, protocol: Protocol | None, words: Mapping[str, list[str]] | None = None) -> None:
+    st.html(record_card_html(record, protocol, words))
 
 
 # Decision badges as coloured text, not emoji: Debian's Chromium has no colour-emoji font and draws boxes.

@@ -19,6 +19,7 @@ from screening.app.pages import (
     fulltexts,
     progress,
     project,
+    records,
     screen,
     team,
 )
@@ -32,7 +33,7 @@ PAGE_KEY = "page"
 
 def pages_for(user: User) -> dict[str, Page]:
     """The pages this reviewer may open; contested records and team settings need a privileged role."""
-    pages: dict[str, Page] = {"Screen": screen.render}
+    pages: dict[str, Page] = {"Screen": screen.render, "Records": records.render}
     if user.can_resolve:
         pages["Contested"] = contested.render
     pages["Full texts"] = fulltexts.render

@@ -90,6 +90,17 @@ class _Registry:
                     return self.fitted[(encoder, signature)]
         return None
 
+    def preparing(self, project: Project) -> list[str]:
+        """Encoders still being built for the project's current record set (in build order)."""
+        n_records, highest_id = kept_records_signature(project)
+        signature = (str(project.path), n_records, highest_id, _protocol_mtime(project))
+        encoders = list(dict.fromkeys([FAST_ENCODER, best_encoder(n_records)]))
+        with self.lock:
+            thread = self.threads.get(signature)
+            if thread is None or not thread.is_alive():
+                return []
+            return [e for e in encoders if (e, signature) not in self.fitted and (e, signature) not in self.errors]
+
     def errors_for(self, project: Project) -> list[str]:
         with self.lock:
             return [message for (_, signature), message in self.errors.items() if signature[0] == str(project.path)]
@@ -166,6 +177,47 @@ def view_for(project: Project, viewer: str | None, wait: bool = False) -> Rankin
     if ranker is None:
         return RankingView(learner=None, ranker=None, project=project)
     return RankingView(learner=trained_learner(project, ranker, viewer), ranker=ranker, project=project)
+
+
+def ranking_state(project: Project, result: RankingResult) -> str:
+    """One line for the Screen page: which ranking serves the queue and what is still being prepared.
+
+    The estimate is the card's measured speed (records per second, `models/*.yaml`) times the records, an
+    upper bound: embeddings already cached make it faster.
+    """
+    from screening.rank.api import encoder_for
+    from screening.rank.model_cards import load_card
+
+    pending = [name for name in _registry().preparing(project) if name != result.encoder]
+    now = f"ranking by {result.encoder}" if result.ready else "ranking in preparation: import order for now"
+    if not pending:
+        return now
+    n_records = kept_records_signature(project)[0]
+    better = pending[-1]
+    card = load_card(encoder_for(better, n_records))
+    minutes = n_records / max(float(card.speed.records_per_second), 1e-9) / 60
+    eta = "under a minute" if minutes < 1 else f"~{minutes:.0f} min"
+    if card.weights.get("kind") == "distilled" and not _static_model_built(card):
+        eta += " after distilling the static model (~2 min; `screening build-models` does it at set-up)"
+    return f"{now}; {card.name} ready in {eta} (the queue re-orders itself then)"
+
+
+def current_encoder(project: Project) -> str:
+    """The encoder of the newest ranker built (no learner is trained: cheap enough to poll)."""
+    from screening.app.context import load_protocol
+
+    ranker = _registry().get(project, load_protocol(project))
+    return IMPORT_ORDER if ranker is None else ranker.encoder
+
+
+def _static_model_built(card) -> bool:  # type: ignore[no-untyped-def]
+    from screening.rank.encoders import StaticEncoder
+
+    return (StaticEncoder(card).model_dir / "model.safetensors").exists()
+
+
+def better_ranking_pending(project: Project) -> bool:
+    return bool(_registry().preparing(project))
 
 
 def ranking_errors(project: Project) -> list[str]:

@@ -80,7 +80,9 @@ def queue_command(
     for row in rows:
         typer.echo(f"{row['rank']:>5}  {row['score']:>9.4f}  {row['source_id']}  {row['title'][:90]}")
 def build_models_command() -> None:
-    """Build the local model files: MiniLM's ONNX int8 graph from the checked weights (make setup runs this)."""
+    """Build the local model files (make setup runs this): MiniLM's ONNX int8 graph from the checked
+    weights, and the static (model2vec) embeddings distilled from them."""
+    from screening.rank.encoders import ensure_static_model
     from screening.rank.model_cards import ModelCardError, available_cards, load_card
     from screening.rank.onnx_build import build_onnx
 
@@ -90,6 +92,8 @@ def build_models_command() -> None:
             if card.onnx is not None:
                 path = build_onnx(card)
                 typer.echo(f"{name}: ONNX int8 build verified (sha256 {card.onnx.sha256[:12]}...) at {path}")
+            if card.weights.get("kind") == "distilled":
+                typer.echo(f"{name}: static embeddings distilled at {ensure_static_model(card)}")
 
 
 def register(app: typer.Typer) -> None:

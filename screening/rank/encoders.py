@@ -90,6 +90,15 @@ def _distill_static(card: ModelCard, target: Path) -> None:
             shutil.move(str(staged), str(target))
 
 
+def ensure_static_model(card: ModelCard, model_dir: Path | None = None) -> Path:
+    """The folder of the distilled static model, distilled now if it is not there yet (`screening
+    build-models` calls this at set-up, so no reviewer's first page waits ~2 min for it)."""
+    encoder = StaticEncoder(card, model_dir)
+    if not (encoder.model_dir / "model.safetensors").exists():
+        _distill_static(card, encoder.model_dir)
+    return encoder.model_dir
+
+
 @cache
 def _static_model(path: str):  # type: ignore[no-untyped-def]
     from model2vec import StaticModel

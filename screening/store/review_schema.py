@@ -110,3 +110,29 @@ class ExtractionValue(Base):
     value: Mapped[str] = mapped_column(Text)
     extractor_id: Mapped[int] = mapped_column(ForeignKey("reviewers.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class RecordTag(Base):
+    """A reviewer's free tag on a record (added or, with ``added`` false, removed); newest row per
+    record, reviewer and tag is in force. Tags are personal: a blind reviewer's tags could tell others
+    how they lean, so each reviewer sees their own and only leads and advisors see everyone's."""
+
+    __tablename__ = "record_tags"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    record_id: Mapped[int] = mapped_column(ForeignKey("records.id"), index=True)
+    reviewer_id: Mapped[int] = mapped_column(ForeignKey("reviewers.id"), index=True)
+    tag: Mapped[str] = mapped_column(String(64))
+    added: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class ReviewerKeywords(Base):
+    """A reviewer's own highlight words of one kind (include or exclude), newline-separated; newest row
+    per reviewer and kind is in force."""
+
+    __tablename__ = "reviewer_keywords"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    reviewer_id: Mapped[int] = mapped_column(ForeignKey("reviewers.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    terms: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

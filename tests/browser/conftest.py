@@ -50,12 +50,13 @@ def one_person_project(tmp_path: Path):  # type: ignore[no-untyped-def]
 
 
 @contextmanager
-def start_app(project_dir: Path, log: Path, extra_env: dict[str, str] | None = None) -> Iterator[str]:
+def start_app(project_dir: Path, log: Path, extra_env: dict[str, str] | None = None,
+              app: Path = APP) -> Iterator[str]:
     """`streamlit run app.py` on a free localhost port against `project_dir`; yields its URL, stops it after."""
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     env = {**os.environ, "SCREENING_APP_ENCODER": "tfidf", "HF_HUB_OFFLINE": "1", **(extra_env or {})}
-    command = [sys.executable, "-m", "streamlit", "run", str(APP), "--server.headless", "true",
+    command = [sys.executable, "-m", "streamlit", "run", str(app), "--server.headless", "true",
                "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false",
                "--server.fileWatcherType", "none", "--", "--project", str(project_dir)]
     with log.open("w") as out:

@@ -10,16 +10,20 @@ from screening.app.components import concept_bars, load_record, reason_label, re
 from screening.app.context import Context
 from screening.app.escape import md, md_code
 from screening.app.fulltext_panel import full_text_panel
+from screening.app.pages.records import RECORD_PARAM
 from screening.app.stopping_panel import stopping_metrics
 from screening.app.tables import show_table
 from screening.decisions.queries import current_decisions, pending_records
 from screening.decisions.record import DecisionError, last_decision, record_decision, retract_decision
 from screening.decisions.status import SCREENED, irrelevant_since_last_include
+from screening.decisions.tags import TagError, keywords, own_tags, set_keywords, set_tags, visible_tags
+from screening.store.schema import Record
 
 
 def _current_key(stage: str) -> str:
     """The record on screen stays there until decided, even if the ranking changes meanwhile."""
     return f"current_record_{stage}"
+REFRESH_SECONDS = 5
 SHORTCUTS = {"include": "I", "exclude": "E", "maybe": "M", "undo": "U"}
 KEYBOARD_HELP = """
 | key | does |
@@ -51,6 +55,8 @@ def _decide(ctx: Context, record_id: int, decision: str) -> None:
         st.session_state["screen_error"] = str(exc)
         return
     st.session_state.pop(_current_key(ctx.stage), None)
+    if st.query_params.get(RECORD_PARAM) == str(record_id):  # re-decided from the Records list: back to the queue
+        del st.query_params[RECORD_PARAM]
     st.session_state["screen_flash"] = f"{decision.capitalize()}d" if decision != "maybe" else "Marked maybe"
 
 
@@ -77,7 +83,7 @@ def _progress(ctx: Context, mine: pd.DataFrame, n_pending: int, view: ranking.Ra
     st.progress(done / total if total else 1.0, text=f"Screened {done} of {total} in your queue (maybes included)")
     cols = st.columns(5)
     cols[0].metric("Your includes", int((mine["decision"] == "include").sum()))
-    cols[4].metric("Irrelevant since your last include", irrelevant_since_last_include(mine),
+    cols[4].metric("Irrelevant since last include", irrelevant_since_last_include(mine),
                    help="Excludes you made after your newest include (maybes not counted): a long run of "
                         "irrelevant records suggests most relevant ones are found (ASReview's stopping cue).")
     cols[1].metric("Your maybes", int((mine["decision"] == "maybe").sum()), help=SCREENED)
@@ -100,9 +106,82 @@ def _decision_controls(ctx: Context, record_id: int) -> None:
                    format_func=reason_label(ctx.protocol), placeholder="Optional",
                    help="Inclusion codes go with Include, exclusion codes with Exclude; Maybe takes either.")
     st.text_input("Note", key=f"note_{record_id}", placeholder="Optional note for the team")
+    _tags(ctx, record_id)
     st.caption("Keys: **I** include · **E** exclude · **M** maybe · **U** undo")
     with st.expander("Keyboard help"):
         st.markdown(KEYBOARD_HELP)
+
+
+def _save_tags(ctx: Context, record_id: int) -> None:
+    try:
+        set_tags(ctx.project, ctx.user.name, record_id, st.session_state.get(f"tags_{record_id}") or [])
+    except TagError as error:
+        st.session_state["screen_error"] = str(error)
+
+
+def _save_words(ctx: Context, kind: str) -> None:
+    text = st.session_state.get(f"words_{kind}") or ""
+    try:
+        set_keywords(ctx.project, ctx.user.name, kind, [w for w in text.split(",")])
+    except TagError as error:
+        st.session_state["screen_error"] = str(error)
+
+
+def _tags(ctx: Context, record_id: int) -> None:
+    """Your tags on this record (type a new one or pick one you used before); only you and the lead see them."""
+    used = sorted({t for tags in visible_tags(ctx.project, ctx.user.name).values() for t in tags})
+    key = f"tags_{record_id}"
+    if key not in st.session_state:
+        st.session_state[key] = own_tags(ctx.project, ctx.user.name, record_id)
+    st.multiselect("Your tags", sorted(set(used) | set(st.session_state[key])), key=key, accept_new_options=True,
+                   on_change=_save_tags, args=(ctx, record_id), placeholder="Add a tag",
+                   help="Free tags, e.g. 'check methods'. Yours only: in blind mode nobody else but the lead "
+                        "and advisors sees them.")
+
+
+def _words_form(ctx: Context) -> None:
+    words = keywords(ctx.project, ctx.user.name)
+    with st.expander("Your highlight words"):
+        for kind in ("include", "exclude"):
+            key = f"words_{kind}"
+            if key not in st.session_state:
+                st.session_state[key] = ", ".join(words[kind])
+            st.text_input(f"Words that suggest {kind} (comma-separated)", key=key, on_change=_save_words,
+                          args=(ctx, kind), help="Marked in the record in your colour (green for include, red "
+                                                 "for exclude), beside the protocol's concept terms; only for you.")
+
+
+@st.fragment(run_every=REFRESH_SECONDS)
+def _refresh_when_ranked(ctx: Context, encoder: str) -> None:
+    """Every few seconds while a better ranker is built: once it serves, re-run the page so the queue
+    takes its order (the record on screen stays until decided)."""
+    if ranking.current_encoder(ctx.project) != encoder:
+        st.rerun(scope="app")
+
+
+def _opened_record(ctx: Context) -> int | None:
+    """The kept record named by ``?record=ID`` (from the Records page or a bookmark), else None."""
+    value = st.query_params.get(RECORD_PARAM)
+    if not value or not str(value).isdigit():
+        return None
+    with ctx.project.session() as session:
+        row = session.get(Record, int(value))
+    if row is None or row.duplicate_of is not None:
+        st.warning(f"Record {md(value)} is not in this project (or is a removed duplicate): showing your queue.")
+        return None
+    return int(value)
+
+
+def _back_to_queue() -> None:
+    st.query_params.pop(RECORD_PARAM, None)
+
+
+def _opened_banner(ctx: Context, mine: pd.DataFrame, record_id: int) -> None:
+    current = mine[mine["record_id"] == record_id]
+    said = f"your current decision: **{current.iloc[0]['decision']}**" if not current.empty else "not decided by you"
+    st.info(f"Opened from the Records list ({said}). A decision now is added as a new row; the old one stays "
+            "in the history.")
+    st.button("Back to my queue", key="btn_back_to_queue", on_click=_back_to_queue)
 
 
 def render(ctx: Context) -> None:
@@ -117,25 +196,33 @@ def render(ctx: Context) -> None:
         message = st.session_state.pop(key, None)
         if message:
             show(md(message))
-    if not pending:
+    opened = _opened_record(ctx)
+    if not pending and opened is None:
         st.success("Your queue is empty: every record assigned to you at this stage has your decision.")
         st.button("Undo last", key="btn_undo", shortcut=SHORTCUTS["undo"], on_click=_undo, args=(ctx,))
         _recent(mine)
         return
     ordered, result = view.order(pending, ctx.stage), view.result
     record_id = st.session_state.get(_current_key(ctx.stage))
-    if record_id not in pending:  # decided meanwhile (e.g. by a second reviewer): take the next one
+    if opened is not None:
+        record_id = opened
+        _opened_banner(ctx, mine, record_id)
+    elif record_id not in pending:  # decided meanwhile (e.g. by a second reviewer): take the next one
         record_id = st.session_state[_current_key(ctx.stage)] = ordered[0]
     record = load_record(ctx.project, record_id)
 
     left, right = st.columns([3, 1.4], gap="large")
     with left:
-        record_card(record, ctx.protocol)
+        record_card(record, ctx.protocol, keywords(ctx.project, ctx.user.name))
+        _words_form(ctx)
         full_text_panel(ctx, record_id)
     with right:
         how = f"Ranked by **{result.encoder}**" if result.ready else "Ranking in preparation: import order"
         labels = f"{result.n_labels} label" + ("" if result.n_labels == 1 else "s")
         st.caption(f"{how} · {labels} · record {md_code(record['source_id'])}")
+        if ranking.better_ranking_pending(ctx.project):
+            st.caption(ranking.ranking_state(ctx.project, result).capitalize())
+            _refresh_when_ranked(ctx, result.encoder)
         _decision_controls(ctx, record_id)
         for problem in ranking.ranking_errors(ctx.project):
             st.warning(md(problem), icon=":material/warning:")
