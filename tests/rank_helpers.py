@@ -14,7 +14,7 @@ import yaml
 
 from screening.protocol.load import load_protocol
 from screening.protocol.schema import Protocol
-from screening.rank.encoders import MODEL_CACHE_ENV
+from screening.rank.encoders import MODEL_CACHE_ENV, model_cache_dir
 from screening.rank.model_cards import MODELS_DIR_ENV, load_card, models_dir
 from screening.rank.onnx_build import build_onnx
 
@@ -37,8 +37,10 @@ def recall_at(order: np.ndarray, labels: np.ndarray, share: float) -> float:
 def static_models(request: pytest.FixtureRequest) -> Iterator[Path]:
     """Folder of the locally built models (distilled static encoder, MiniLM's ONNX build), kept in pytest's
     cache so each is built once. The ONNX build is made here too, so every test after this fixture runs
-    MiniLM on the same backend as a set-up machine (ONNX), whichever test asked first."""
-    directory = Path(request.config.cache.mkdir("rank-models"))
+    MiniLM on the same backend as a set-up machine (ONNX), whichever test asked first. Without pytest's
+    cache (`-p no:cacheprovider`) the machine's own model cache is used, the folder `make setup` fills."""
+    cache = getattr(request.config, "cache", None)
+    directory = Path(cache.mkdir("rank-models")) if cache is not None else model_cache_dir()
     build_onnx(load_card("minilm"), directory)
     previous = os.environ.get(MODEL_CACHE_ENV)
     os.environ[MODEL_CACHE_ENV] = str(directory)

@@ -170,15 +170,23 @@ class Ranker:
         """One score per record, higher = more likely relevant (blend of classifier and zero-shot)."""
         return self._learner.scores() + self._jitter
 
-    def ranking(self, exclude: Iterable[int] = ()) -> np.ndarray:
-        """Record indices, best first, without `exclude` (e.g. those already screened)."""
-        order = np.argsort(-self.scores(), kind="stable")
+    def ranking(self, exclude: Iterable[int] = (), among: np.ndarray | None = None,
+                limit: int | None = None) -> np.ndarray:
+        """Record indices, best first, without `exclude` (e.g. those already screened).
+
+        ``among``: a boolean mask over the records (True = may be ranked), instead of or besides `exclude`.
+        ``limit``: only the first `limit` of that order (the same records in the same order).
+        Ties keep index order: the result equals a stable sort of all scores with the rest filtered out.
+        """
+        keep = np.ones(self.n_records, dtype=bool) if among is None else np.array(among, dtype=bool)
+        if keep.shape != (self.n_records,):
+            raise ValueError(f"among must be a mask of {self.n_records} records, got shape {keep.shape}")
         excluded = np.fromiter((int(i) for i in exclude), dtype=np.int64)
-        if excluded.size:
-            order = order[~np.isin(order, excluded)]
-        if self.exploration and order.size:
-            order = self._explore(order)
-        return order
+        keep[excluded[(excluded >= 0) & (excluded < self.n_records)]] = False  # others excluded nothing before
+        candidates = np.flatnonzero(keep)
+        if self.exploration and candidates.size:
+            return self._explore(top_order(-self.scores(), candidates, None))[:limit]
+        return top_order(-self.scores(), candidates, limit)
 
     def _explore(self, order: np.ndarray) -> np.ndarray:
         """Every 1/exploration-th position goes to the least certain record (random before training)."""
@@ -237,6 +245,26 @@ class Ranker:
             share = UNTRAINED_INCLUDE_SHARE if threshold is None else threshold
             return prior_share_prediction(self.scores(), share)
         return probability >= (0.5 if threshold is None else threshold)
+
+
+def top_order(keys: np.ndarray, candidates: np.ndarray, limit: int | None) -> np.ndarray:
+    """`candidates` (ascending indices) ordered by `keys[candidates]`, ties in index order; the first `limit`.
+
+    Why: a stable argsort of the scores of the candidates alone gives exactly the order that sorting all
+    records and dropping the others gives, without sorting the records that cannot be shown. With a
+    `limit` well below their number, `np.argpartition` finds the top first and only those are sorted (all
+    records tied with the last one taken are sorted too, so ties still go by index).
+    """
+    values = keys[candidates]
+    if limit is None or limit >= candidates.size:
+        return candidates[np.argsort(values, kind="stable")]
+    if limit <= 0:
+        return candidates[:0]
+    threshold = values[np.argpartition(values, limit - 1)[limit - 1]]
+    if np.isnan(threshold):  # fewer real scores than `limit`: NaNs sort last either way
+        return candidates[np.argsort(values, kind="stable")][:limit]
+    head = np.flatnonzero(values <= threshold)  # the top `limit`, and every record tied with the last one
+    return candidates[head[np.argsort(values[head], kind="stable")][:limit]]
 
 
 def rank_project(project: Project, encoder: str = DEFAULT_ENCODER, viewer: str | None = None) -> pd.DataFrame:
