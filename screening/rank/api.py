@@ -100,11 +100,12 @@ class Ranker:
         record_vectors = None
         if protocol is not None and protocol.concepts:
             self._zeroshot = score_protocol(protocol, self._sentences, dense_or_tfidf(zeroshot_name), tfidf,
-                                            progress=progress)
+                                            progress=progress, cache_dir=cache_dir or default_cache_dir())
             if zeroshot_name == encoder:
                 record_vectors = self._zeroshot.record_vectors
         if record_vectors is None and text_encoder.dense:
-            record_vectors = match_sentences(self._sentences, [], text_encoder, progress=progress).record_vectors
+            record_vectors = match_sentences(self._sentences, [], text_encoder, progress=progress,
+                                             cache_dir=cache_dir or default_cache_dir()).record_vectors
         self._tfidf_matrix, self._record_vectors = tfidf.matrix, record_vectors
         self._features = build_features(tfidf.matrix, record_vectors, self._zeroshot,
                                         embedding_weight=card.classifier_feature_weight)
