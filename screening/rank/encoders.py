@@ -221,11 +221,11 @@ class CachedEncoder:
             return 0
         missing.sort(key=lambda k: len(text_of[k]))
         with tqdm(total=len(missing), desc=f"embedding ({self.name})", unit="text",
-                  disable=not progress or len(missing) < ENCODE_BATCH) as bar:
+                  disable=not progress or len(missing) < ENCODE_BATCH) as bar, self.cache.writer() as connection:
             for start in range(0, len(missing), ENCODE_BATCH):
                 batch = missing[start : start + ENCODE_BATCH]
                 vectors = self.base.encode([text_of[k] for k in batch])
-                self.cache.put(batch, vectors)
+                self.cache.put(batch, vectors, connection)
                 if table is not None and found is not None:
                     table[[found[k] for k in batch]] = vectors.astype(np.float16)
                 elif found is not None:
