@@ -78,3 +78,27 @@ def test_scoped_learner_order_keeps_ids_newer_than_the_ranker_last(ranker: Ranke
     predicted = learner.include_predictions()
     unlabelled = predicted[~predicted.index.isin(list(learner.labels))]
     assert learner.predicted_includes_unlabelled() == float(unlabelled.sum())
+
+
+def test_scores_from_the_renumbered_matrix_equal_the_plain_product_exactly(ranker: Ranker) -> None:
+    features = ranker._features
+    rng = np.random.default_rng(0)
+    index = rng.choice(ranker.n_records, 40, replace=False)
+    rows, active = features.rows(index)
+    coefs = [rng.standard_normal(rows.shape[1]) for _ in range(2)]
+    for coef, scores in zip(coefs, features.decisions(active, coefs, [0.5, -0.25]), strict=True):
+        weights = np.zeros(features.sparse.shape[1], dtype=features.sparse.dtype)
+        weights[active] = coef[: len(active)]
+        plain = (features.sparse @ weights).astype(np.float64)
+        if features.dense.shape[1]:
+            plain += features.dense @ coef[len(active) :].astype(features.dense.dtype)
+        np.testing.assert_array_equal(scores, plain + (0.5 if coef is coefs[0] else -0.25))
+
+
+def test_eager_include_predictions_equal_the_lazy_ones(ranker: Ranker) -> None:
+    lazy, eager = ranker.fork(), ranker.fork(eager_probability=True)
+    for fork in (lazy, eager):
+        fork.set_labels(ranker.labels)
+    np.testing.assert_array_equal(eager.scores(), lazy.scores())
+    np.testing.assert_array_equal(eager.predict_include(), lazy.predict_include())
+    np.testing.assert_array_equal(eager.ranking(), ranker.ranking())

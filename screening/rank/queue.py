@@ -69,7 +69,8 @@ class ScopedLearner:
         ``limit``: only the first `limit` of that order. Vectorised: at 88,000 records the per-id Python
         loops this replaces cost more than the retrain.
         """
-        ids = np.fromiter((int(r) for r in pending), dtype=np.int64)
+        ids = (np.array(pending, dtype=np.int64) if isinstance(pending, (list, tuple))
+               else np.fromiter((int(r) for r in pending), dtype=np.int64))
         positions, found = self._positions(ids)
         among = np.zeros(len(self.record_ids), dtype=bool)
         among[positions[found]] = True
@@ -126,7 +127,9 @@ class ProjectRanker:
     def learner(self, scope: str) -> ScopedLearner:
         with self._lock:
             if scope not in self._learners:
-                self._learners[scope] = ScopedLearner(self.ranker.fork(), self.record_ids, self.position)
+                # The Screen page asks for the model's likely includes after every decision: eager.
+                self._learners[scope] = ScopedLearner(self.ranker.fork(eager_probability=True), self.record_ids,
+                                                      self.position)
             return self._learners[scope]
 
     @property
