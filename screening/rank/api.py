@@ -40,6 +40,10 @@ def encoder_for(name: str, n_records: int) -> str:
     simulation loss is (priors 1+1, 12 reviews of 128-1,218 records x 5 seeds: 0.926 vs 0.955 x ASReview's
     loss), and was no better on larger ones, where it costs minutes to hours of CPU embedding (~5-20
     records/s here) against seconds. See evaluation/results/ranker_tuning.md.
+    Re-measured with MiniLM on ONNX int8 (evaluation/scale_benchmark.py --phases throughput, load 6):
+    10 records/s against static's 159, i.e. 8 min at 5,000 records, 33 min at 20,000, 2.4 h at 88,000
+    (about 74 records/s idle: 1, 4.5 and 20 min), for no measured gain above ~1,000 records; the threshold
+    stays at 2,000 (README, "Speed and scale").
     """
     if name != AUTO_ENCODER:
         return name
