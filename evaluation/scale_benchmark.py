@@ -20,8 +20,8 @@ Phases, each step in its own process, timed with its peak memory (RSS polled): `
 dedup); `app` (the app's ranker registry, `screening.app.ranking`, from an empty cache, then again as a
 restart with the caches that left: seconds to the first ranked queue and to the default encoder's);
 `rank` (`screening rank --encoder X` from an empty cache per encoder, then `screening rank` with the caches
-warm); `rerank` (in-process on the warm default ranker: retrain + order the pending records + likely
-includes left, as the Screen page does after a decision); `throughput` (cold embedding speed of static and
+warm); `rerank` (in-process on the warm default ranker: retrain + order the pending records, as the
+Screen page does after a decision); `throughput` (cold embedding speed of static and
 MiniLM on a sample of the records, projected to 2k-88k records: the auto encoder's threshold). Locally built
 models (static distillation, MiniLM's ONNX build) come from the model cache, as after `make setup`.
 Writes evaluation/results/scale_benchmark.json (phases run without `build` update it in place).
@@ -166,8 +166,8 @@ def run_step(name: str, args: list[str], env: dict[str, str]) -> dict:
 
 def rerank_latency(project_dir: Path, repeats: int, n_labels: int) -> dict:
     """In-process, caches warm: what the Screen page does after one decision, on the default encoder's
-    ranker: retrain the viewer's learner on the new labels, order the pending records, and the model's
-    likely includes left (a second, class-balanced fit); each part timed, and their sum, in wall time and
+    ranker: retrain the viewer's learner on the new labels and order the pending records; each part timed,
+    and their sum, in wall time and
     in this process's CPU time (on a machine shared with other jobs the wall time is mostly waiting for a
     core: at load 6 on 2 cores a process gets about a third of one)."""
     from screening.rank.project_data import load_records
@@ -186,8 +186,7 @@ def rerank_latency(project_dir: Path, repeats: int, n_labels: int) -> dict:
     labels = {int(i): int(rng.random() < 0.05) for i in labelled}
     labels[int(labelled[0])], labels[int(labelled[1])] = 1, 0
     learner.train(labels)
-    parts: dict[str, list[float]] = {"train": [], "order": [], "likely_includes_left": [], "total": [],
-                                     "total_cpu": []}
+    parts: dict[str, list[float]] = {"train": [], "order": [], "total": [], "total_cpu": []}
     for record_id in rng.permutation(np.setdiff1d(ids, labelled))[:repeats]:
         labels[int(record_id)] = int(rng.random() < 0.05)
         pending = [int(i) for i in ids if int(i) not in labels]
@@ -195,11 +194,9 @@ def rerank_latency(project_dir: Path, repeats: int, n_labels: int) -> dict:
         learner.train(dict(labels))
         t1 = time.perf_counter()
         learner.order(pending)
-        t2 = time.perf_counter()
-        learner.predicted_includes_unlabelled()
-        t3, cpu3 = time.perf_counter(), time.process_time()
-        for name, seconds in (("train", t1 - t0), ("order", t2 - t1), ("likely_includes_left", t3 - t2),
-                              ("total", t3 - t0), ("total_cpu", cpu3 - cpu0)):
+        t2, cpu2 = time.perf_counter(), time.process_time()
+        for name, seconds in (("train", t1 - t0), ("order", t2 - t1), ("total", t2 - t0),
+                              ("total_cpu", cpu2 - cpu0)):
             parts[name].append(seconds)
     project.close()
     return {"records": len(records), "labels": n_labels, "repeats": repeats, "encoder": ranker.encoder,

@@ -12,7 +12,7 @@ from screening.dedup import commands as dedup_commands
 from screening.embed import commands as embed_commands
 from screening.extraction import commands as extraction_commands
 from screening.fulltext import commands as fulltext_commands
-from screening.measures import commands_agreement, commands_simulation
+from screening.measures import commands_agreement, commands_simulation, commands_stopping
 from screening.prisma import commands as prisma_commands
 from screening.protocol import commands as protocol_commands
 from screening.rank import commands as rank_commands
@@ -28,7 +28,8 @@ app = typer.Typer(
 )
 
 for area in (store_commands, records_commands, dedup_commands, protocol_commands, rank_commands, embed_commands,
-             decisions_commands, commands_team, commands_simulation, commands_agreement, sources_commands,
+             decisions_commands, commands_team, commands_simulation, commands_agreement, commands_stopping,
+             sources_commands,
              fulltext_commands, advisory_commands, appraisal_commands, extraction_commands, prisma_commands):
     area.register(app)
 

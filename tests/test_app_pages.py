@@ -179,10 +179,13 @@ def test_progress_page_counts_and_exports(tmp_path, monkeypatch):
     assert prisma["records_excluded"] == "8" and prisma["dbr_sought_reports"] == "1"
     assert "31 record(s) still await a title/abstract outcome" in " ".join(w.value for w in at.warning)
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics["Screened"] == "9 / 40" and metrics["Includes found"] == "1"
-    assert metrics["Hypergeometric rule"] == "continue"
+    assert metrics["Stopping"] == "continue" and "Includes left (est.)" in metrics
+    # one include found: a sample must rule out a single hidden include among 31 unread (P(miss) = 1/31 <= 0.04)
+    assert metrics["Records to screen before 'stop'"] == "30"
+    assert "Screened 9 / 40, includes found 1" in " ".join(c.value for c in at.caption)
     labels = [b.label for b in at.get("download_button")]
-    assert labels == ["CSV (all decisions)", "Excel (all decisions)", "RIS", "ASReview CSV"]
+    assert labels == ["Stopping report (Markdown)", "Stopping report (HTML, print to PDF)",
+                      "CSV (all decisions)", "Excel (all decisions)", "RIS", "ASReview CSV"]
     exported = pd.read_csv(io.BytesIO(_export(at, project)))
     assert (exported["final_title_abstract"] == "exclude").sum() == 8
 

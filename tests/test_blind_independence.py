@@ -18,6 +18,7 @@ from screening.decisions.queries import current_decisions, decision_order, pendi
 from screening.decisions.record import record_consensus
 from screening.decisions.status import project_status
 from screening.measures.agreement import agreement_report
+from screening.measures.live_stopping import stopping_state
 from screening.rank.queue import ProjectRanker, build_project_ranker, reviewer_queue, trained_learner
 from screening.store.project import Project
 from screening.store.settings import set_setting
@@ -58,6 +59,7 @@ def _observed_by(project: Project, ranker: ProjectRanker, reviewer: str) -> dict
     """Everything the library and CLI let a reviewer observe (their view of every reviewer-facing figure)."""
     ordered, n_records = screening_order(project, STAGE, viewer=reviewer)
     stopping = live_stopping_status(project, STAGE, viewer=reviewer)
+    certified = stopping_state(project, reviewer)
     learner = trained_learner(project, ranker, reviewer)
     return {
         "queue": reviewer_queue(project, reviewer, STAGE, ranker),
@@ -69,6 +71,9 @@ def _observed_by(project: Project, ranker: ProjectRanker, reviewer: str) -> dict
         "order": decision_order(project, STAGE, viewer=reviewer),
         "curve": (ordered.tolist(), n_records),
         "stopping": None if stopping is None else (stopping.n_screened, stopping.n_found, stopping.p_value),
+        "certified": None if certified is None else (certified.headline(), certified.verdict,
+                                                     certified.cost_to_certify),
+        "cli_stopping": CliRunner().invoke(cli, ["stopping", str(project.path), "--as", reviewer, "--json"]).output,
         "status": project_status(project, viewer=reviewer),
         "decisions": current_decisions(project, STAGE, viewer=reviewer).to_dict("records"),
         "agreement": agreement_report(current_decisions(project, STAGE, viewer=reviewer), STAGE),

@@ -32,7 +32,7 @@ def test_random_ranker_replay_stops_at_last_relevant(records: pd.DataFrame) -> N
     m = result.metrics
     assert m.n_records == 258 and m.n_included == 15 and m.n_priors == 2
     assert 0.0 <= m.loss <= 1.0
-    assert set(result.stopping) == {"hypergeometric", "knee", "safe"}
+    assert set(result.stopping) == {"hypergeometric", "knee", "safe", "certified"}
 
 
 def test_same_seed_same_order_and_priors_follow_seed(records: pd.DataFrame) -> None:
@@ -97,6 +97,15 @@ def test_cli_simulate_writes_json(tmp_path: Path) -> None:
     assert data["n_records"] == 258 and len(data["prior_ids"]) == 2
     assert set(data["order"]) <= set(pd.read_csv(DEMO, dtype=str)["record_id"])
     assert data["stopping_rules"]["hypergeometric"]["assumptions"]
+    assert data["recommended_stop"] in data["stopping_rules"]
+    certified = data["stopping_rules"][data["recommended_stop"]]
+    assert certified["n_screened"] <= 258 and certified["target_met"]
+    checkpoints = data["remaining_estimates"]
+    assert len(checkpoints) >= 10
+    for point in checkpoints:
+        assert {"n_screened", "estimate", "lower", "upper", "true_remaining"} <= set(point)
+        assert 0 <= point["lower"] <= point["upper"] and point["true_remaining"] >= 0
+    assert [p["n_screened"] for p in checkpoints] == sorted(p["n_screened"] for p in checkpoints)
 
 
 def test_cli_rejects_bad_priors() -> None:

@@ -33,7 +33,7 @@ def test_quick_benchmark_scores_all_arms_with_shared_priors(tmp_path: Path) -> N
     summary = (out / "simulation_summary.md").read_text()
     assert "Mean loss ours_1_1 / ASReview" in summary
     stopping = pd.read_csv(out / "simulation_stopping.csv")
-    assert set(stopping["rule"]) == {"hypergeometric", "knee", "safe"}
+    assert set(stopping["rule"]) == {"hypergeometric", "knee", "safe", "certified"}
     assert stopping["share_recall_ge_95"].between(0, 1).all()
 
 
@@ -100,3 +100,13 @@ def test_cli_benchmark_resume_completes_a_cut_short_run(tmp_path: Path) -> None:
     assert "resumed: 1 dataset/seed runs kept" in (tmp_path / "out" / "simulation_summary.md").read_text()
     runs = pd.read_csv(tmp_path / "out" / "simulation_runs.csv")
     assert sorted(runs["dataset"].unique()) == ["Donners_2021", "Donners_copy"]
+
+
+def test_runs_near_random_reading_are_flagged() -> None:
+    from screening.measures.benchmark import _floor_flags
+
+    runs = pd.DataFrame({"dataset": ["a", "a", "b"], "seed": [0, 0, 1], "arm": ["ours_1_1", "random", "asreview"],
+                         "loss": [0.47, 0.52, 0.10]})
+    flagged = _floor_flags(runs)
+    assert "0.47" in flagged and "0.52" not in flagged  # random reading itself is not flagged
+    assert _floor_flags(runs.assign(loss=[0.2, 0.5, 0.1])).startswith("None. The worst ranked run: ours_1_1")

@@ -96,7 +96,7 @@ def test_random_order_gives_little_saving() -> None:
     rng = np.random.default_rng(1)
     labels = (rng.random(2000) < 0.03).astype(int)
     outcomes = evaluate_stopping_rules(rng.permutation(labels), seed=1)
-    assert set(outcomes) == {"hypergeometric", "knee", "safe"}
+    assert set(outcomes) == {"hypergeometric", "knee", "safe", "certified"}
     hyper = outcomes["hypergeometric"]
     assert hyper.target_met  # the test is conservative: on a random order it reads nearly everything
     assert hyper.work_saved < 0.3

@@ -29,12 +29,7 @@ class LiveStopping:
     p_value: float
     knee_stop: bool
     knee_ratio: float
-    expected_remaining: float | None
     explanation: str
-
-    @property
-    def remaining_label(self) -> str:
-        return "—" if self.expected_remaining is None else f"{self.expected_remaining:.0f}"
 
 
 def screening_order(project: Project, stage: str, viewer: str | None = None) -> tuple[np.ndarray, int]:
@@ -48,12 +43,9 @@ def screening_order(project: Project, stage: str, viewer: str | None = None) -> 
     return np.array([label for _, label in ordered], dtype=np.int64), int(n_records)
 
 
-def live_stopping_status(project: Project, stage: str, expected_remaining: float | None = None,
-                         viewer: str | None = None) -> LiveStopping | None:
-    """Hypergeometric (95 % recall, 95 % confidence) and knee rules on the screening so far.
-
-    `expected_remaining`: includes the ranker predicts among the unscreened records (None: unknown).
-    """
+def live_stopping_status(project: Project, stage: str, viewer: str | None = None) -> LiveStopping | None:
+    """Hypergeometric (95 % recall, 95 % confidence) and knee rules on the screening so far (for comparison
+    with the recommended method of `screening.measures.live_stopping`)."""
     ordered, n_records = screening_order(project, stage, viewer)
     if n_records == 0 or ordered.size == 0:
         return None
@@ -62,7 +54,7 @@ def live_stopping_status(project: Project, stage: str, expected_remaining: float
     verdict = "may stop" if hyper.stop else "keep screening"
     return LiveStopping(
         n_records=n_records, n_screened=int(ordered.size), n_found=int(ordered.sum()), stop=hyper.stop,
-        p_value=hyper.estimate, knee_stop=knee.stop, knee_ratio=knee.estimate, expected_remaining=expected_remaining,
+        p_value=hyper.estimate, knee_stop=knee.stop, knee_ratio=knee.estimate,
         explanation=(f"Hypergeometric rule (Callaghan & Müller-Hansen 2020), {RECALL_TARGET:.0%} recall at "
                      f"{CONFIDENCE:.0%} confidence: {verdict} (p = {hyper.estimate:.3f}). {hyper.assumptions}"),
     )

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
+from screening.decisions.stopping_samples import drawn_first
 from screening.rank.project_data import load_records
 from screening.rank.queue import ProjectRanker, ScopedLearner, best_encoder, build_project_ranker, trained_learner
 from screening.store.project import Project
@@ -127,6 +128,7 @@ class RankingView:
 
     learner: ScopedLearner | None
     ranker: ProjectRanker | None
+    project: Project | None = None  # for the open stopping sample's records (served first)
 
     @property
     def result(self) -> RankingResult:
@@ -134,9 +136,11 @@ class RankingView:
             return RankingResult(encoder=IMPORT_ORDER, n_labels=0)
         return RankingResult(encoder=self.ranker.encoder, n_labels=len(self.learner.labels))
 
-    def order(self, pending: Sequence[int]) -> list[int]:
-        """``pending`` record ids, most likely relevant first (import order while no ranker is ready)."""
-        return sorted(pending) if self.learner is None else self.learner.order(pending)
+    def order(self, pending: Sequence[int], stage: str = "title_abstract") -> list[int]:
+        """``pending`` record ids, most likely relevant first (import order while no ranker is ready); the
+        records of an open stopping sample first, unmarked, as in `screening queue`."""
+        ordered = sorted(pending) if self.learner is None else self.learner.order(pending)
+        return ordered if self.project is None else drawn_first(self.project, ordered, stage)
 
     def explain(self, record_id: int) -> tuple[dict[str, float], dict[str, str]]:
         """Per concept: match score (-1..1) and best sentence; from the protocol alone, never from labels."""
@@ -145,10 +149,6 @@ class RankingView:
     def predictions(self) -> pd.Series:
         """The viewer's model's include prediction (True/False) per record id."""
         return pd.Series(dtype=bool, name="model") if self.learner is None else self.learner.include_predictions()
-
-    def expected_remaining(self) -> float | None:
-        """Records the viewer's model predicts as includes among those it has no label for (None: no model)."""
-        return None if self.learner is None else self.learner.predicted_includes_unlabelled()
 
 
 def view_for(project: Project, viewer: str | None, wait: bool = False) -> RankingView:
@@ -160,8 +160,8 @@ def view_for(project: Project, viewer: str | None, wait: bool = False) -> Rankin
 
     ranker = _registry().get(project, load_protocol(project), wait=wait)
     if ranker is None:
-        return RankingView(learner=None, ranker=None)
-    return RankingView(learner=trained_learner(project, ranker, viewer), ranker=ranker)
+        return RankingView(learner=None, ranker=None, project=project)
+    return RankingView(learner=trained_learner(project, ranker, viewer), ranker=ranker, project=project)
 
 
 def ranking_errors(project: Project) -> list[str]:
@@ -173,4 +173,4 @@ def ranked_pending(project: Project, stage: str, pending: Sequence[int],
                    viewer: str | None = None) -> tuple[list[int], RankingResult]:
     """`pending` record ids, most likely relevant first, as ``viewer`` may see them (never waits)."""
     view = view_for(project, viewer)
-    return view.order(pending), view.result
+    return view.order(pending, stage), view.result

@@ -15,6 +15,8 @@ All four orders are scored by ``screening.measures.metrics`` and replayed throug
 
 from __future__ import annotations
 
+import gzip
+import json
 import re
 import tempfile
 import time
@@ -39,8 +41,9 @@ RESULTS = REPO / "evaluation" / "results"
 ORDERS = RESULTS / "asreview_orders"
 QUICK_DATASETS = ("Donners_2021", "Sep_2021")
 ARMS = ("ours_1_1", "ours_0_0", "asreview", "random")
+FLOOR_FLAG = 0.45  # a run this close to random reading's loss (about 0.5) is flagged in the report
 METRICS = ("loss", "wss95", "wss100", "recall_at_10", "rrf10", "atd_fraction", "n_screened_95")
-RULES = ("hypergeometric", "knee", "safe")
+RULES = ("hypergeometric", "knee", "safe", "certified")
 
 
 def _row(dataset: Dataset, seed: int, arm: str, metrics: dict[str, object], seconds: float,
@@ -71,10 +74,34 @@ def _peer_seconds(orders: Path, dataset: str, seed: int) -> float:
     return float(hit["seconds"].iloc[0]) if len(hit) else float("nan")
 
 
+ORDERS_FILE = "simulation_orders.jsonl.gz"
+
+
+def save_orders(path: Path, orders: list[dict[str, object]]) -> None:
+    """Every arm's reading order (row indices, priors first), one JSON line per run, so stopping methods
+    can be replayed on the same orders without re-running the rankers."""
+    tmp = path.with_suffix(".tmp")
+    with gzip.open(tmp, "wt", encoding="utf-8") as handle:
+        for entry in orders:
+            handle.write(json.dumps(entry) + "\n")
+    tmp.replace(path)
+
+
+def load_orders(path: Path) -> list[dict[str, object]]:
+    """The runs written by ``save_orders`` (empty when the file does not exist)."""
+    if not path.exists():
+        return []
+    with gzip.open(path, "rt", encoding="utf-8") as handle:
+        return [json.loads(line) for line in handle if line.strip()]
+
+
 def benchmark_seed(data: Dataset, seed: int, protocol: Protocol | None, *, ranker: str, orders: Path,
-                   allow_peer_run: bool, notes: list[str], model: RankerLike | None = None
+                   allow_peer_run: bool, notes: list[str], model: RankerLike | None = None,
+                   saved_orders: list[dict[str, object]] | None = None,
                    ) -> tuple[list[dict[str, object]], dict[str, np.ndarray]]:
     """All arms for one dataset and seed; returns the rows and each arm's order (as labels) for the curves.
+
+    ``saved_orders``: when given, each arm's reading order is appended to it (see ``save_orders``).
 
     ``model``: our ranker already built on this dataset, reset for each of our arms (built here if None).
     """
@@ -92,6 +119,7 @@ def benchmark_seed(data: Dataset, seed: int, protocol: Protocol | None, *, ranke
                          _peer_seconds(orders, data.name, seed),
                          evaluate_stopping_rules(ordered, n_priors=peer.n_priors, seed=seed)))
         curves["asreview"] = ordered
+        _keep_order(saved_orders, data, seed, "asreview", list(peer.rows), peer.n_priors)
     for arm, kwargs in (
         ("ours_1_1", {"prior_indices": priors, "ranker": ranker, "model": model}),
         ("ours_0_0", {"priors": (0, 0), "ranker": ranker, "model": model}),
@@ -100,7 +128,15 @@ def benchmark_seed(data: Dataset, seed: int, protocol: Protocol | None, *, ranke
         result = simulate(data.records, data.labels, protocol, seed=seed, **kwargs)  # type: ignore[arg-type]
         rows.append(_row(data, seed, arm, result.metrics.as_dict(), result.seconds, result.stopping))
         curves[arm] = labels_in_order(result.order, data.labels)
+        _keep_order(saved_orders, data, seed, arm, result.order, result.n_priors)
     return rows, curves
+
+
+def _keep_order(saved: list[dict[str, object]] | None, data: Dataset, seed: int, arm: str,
+                order: list[int], n_priors: int) -> None:
+    if saved is not None:
+        saved.append({"dataset": data.name, "seed": seed, "arm": arm, "n_records": len(data.labels),
+                      "n_priors": n_priors, "order": [int(i) for i in order]})
 
 
 def summarise(runs: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
@@ -142,6 +178,16 @@ def _markdown(frame: pd.DataFrame, floatfmt: str = ".3f") -> str:
     return "\n".join(lines)
 
 
+def _floor_flags(runs: pd.DataFrame) -> str:
+    """Every run of a ranked arm whose loss comes near random reading's, or a line saying there is none."""
+    flagged = runs[(runs["arm"] != "random") & (runs["loss"] > FLOOR_FLAG)]
+    if flagged.empty:
+        worst = runs[runs["arm"] != "random"].sort_values("loss").iloc[-1]
+        return (f"None. The worst ranked run: {worst['arm']} on {worst['dataset']} seed {int(worst['seed'])}, "
+                f"loss {worst['loss']:.3f}.")
+    return _markdown(flagged[["dataset", "seed", "arm", "loss"]].sort_values("loss", ascending=False))
+
+
 def write_report(out: Path, runs: pd.DataFrame, wall_seconds: float, notes: list[str], ranker: str) -> str:
     by_dataset, by_arm, stopping = summarise(runs)
     out.mkdir(parents=True, exist_ok=True)
@@ -167,6 +213,8 @@ def write_report(out: Path, runs: pd.DataFrame, wall_seconds: float, notes: list
         _markdown(loss_table),
         "## WSS@95 per dataset (mean over seeds)",
         _markdown(wss_table),
+        f"## Runs near random reading (loss > {FLOOR_FLAG})",
+        _floor_flags(runs),
         "## Stopping rules (recall target 95 %, confidence 95 %)",
         "Share of runs in which the rule stopped with recall >= 95 %, mean recall and work saved at the stop.",
         _markdown(stopping),
@@ -220,6 +268,7 @@ def run_benchmark(datasets: Path | None = None, n_seeds: int = 5, quick: bool = 
     loaded = [load_dataset(folder) for folder in folders]
     protocols = {d.name: load_protocol(d.criteria_path) if d.criteria_path else None for d in loaded}
     rows, done, wall_before = _previous_runs(out) if resume else ([], set(), 0.0)
+    saved_orders = [o for o in load_orders(out / ORDERS_FILE) if (o["dataset"], o["seed"]) in done]
     panels: dict[str, dict[str, np.ndarray]] = {}
     notes: list[str] = []
     if done:
@@ -240,7 +289,7 @@ def run_benchmark(datasets: Path | None = None, n_seeds: int = 5, quick: bool = 
                 models[data.name] = make_ranker(ranker, *record_texts(data.records), protocols[data.name], seed=seed)
             unit_rows, curves = benchmark_seed(data, seed, protocols[data.name], ranker=ranker, orders=orders,
                                                allow_peer_run=run_peer and not quick, notes=notes,
-                                               model=models[data.name])
+                                               model=models[data.name], saved_orders=saved_orders)
             rows += unit_rows
             ran_any = True
             if seed == 0:
@@ -248,6 +297,7 @@ def run_benchmark(datasets: Path | None = None, n_seeds: int = 5, quick: bool = 
             losses = {r["arm"]: round(float(r["loss"]), 3) for r in unit_rows}  # type: ignore[arg-type]
             print(f"{data.name} s{seed}: {time.perf_counter() - t0:.0f}s loss {losses}", flush=True)
             pd.DataFrame(rows).to_csv(out / "simulation_runs.partial.csv", index=False)
+            save_orders(out / ORDERS_FILE, saved_orders)
     notes.append("our arms' per-run seconds are the replay alone: each dataset's ranker (embedding and "
                  "protocol scoring) is built once, counted in the wall time, and reset for every seed and arm")
     encoders = pd.Series({name: getattr(model, "encoder_name", ranker) for name, model in models.items()})

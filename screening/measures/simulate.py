@@ -23,8 +23,9 @@ from typing import Protocol as TypingProtocol
 import numpy as np
 import pandas as pd
 
+from screening.measures.certified_replay import CertifiedRun
 from screening.measures.metrics import ScreeningMetrics, evaluate, labels_in_order
-from screening.measures.stopping import StopOutcome, evaluate_stopping_rules
+from screening.measures.stopping import RECOMMENDED_RULE, StopOutcome, evaluate_stopping_rules
 
 if TYPE_CHECKING:
     from screening.protocol.schema import Protocol
@@ -118,6 +119,7 @@ class SimulationResult:
     n_retrains: int
     stop: StopAt
     extra: dict[str, object] = field(default_factory=dict)
+    remaining_estimates: list[dict[str, float]] = field(default_factory=list)  # the certified run's checkpoints
 
     def summary(self) -> dict[str, object]:
         """Flat JSON-ready dict: metrics, stopping outcomes, timing and the reading order."""
@@ -129,6 +131,11 @@ class SimulationResult:
             "seconds": round(self.seconds, 3),
             "n_retrains": self.n_retrains,
             "stopping_rules": {name: outcome.as_dict() for name, outcome in self.stopping.items()},
+            "recommended_stop": RECOMMENDED_RULE,
+            "remaining_estimates": [
+                {k: c[k] for k in ("n_screened", "estimate", "lower", "upper", "true_remaining", "method")}
+                for c in self.remaining_estimates
+            ],
             "prior_ids": self.record_ids[: self.n_priors],
             "order": self.record_ids,
             **self.extra,
@@ -236,6 +243,9 @@ def simulate(
         else [str(i) for i in range(len(records))]
     )
     ordered = labels_in_order(order, values)
+    certified: list[CertifiedRun] = []
+    stopping = evaluate_stopping_rules(ordered, n_priors=len(prior_indices), recall_target=recall_target,
+                                       confidence=confidence, seed=seed, certified_runs=certified)
     return SimulationResult(
         ranker=ranker,
         seed=seed,
@@ -243,13 +253,11 @@ def simulate(
         record_ids=[ids[i] for i in order],
         n_priors=len(prior_indices),
         metrics=evaluate(order, values, n_priors=len(prior_indices)),
-        stopping=evaluate_stopping_rules(
-            ordered, n_priors=len(prior_indices), recall_target=recall_target, confidence=confidence,
-            seed=seed,
-        ),
+        stopping=stopping,
         seconds=seconds,
         n_retrains=n_retrains,
         stop=stop,
+        remaining_estimates=certified[0].checkpoints,
     )
 
 

@@ -23,6 +23,10 @@ defensible with a rule whose assumptions are written down. Three families are of
   the stricter threshold protects topics with few relevant records). Assumption: the gain curve flattens
   once the relevant records run out; no formal recall guarantee.
 
+- ``certified`` (``screening.measures.certificate``): the recommended method. Ranked reading, then
+  uniform random samples of the unread records with an exact hypergeometric bound; no assumption about
+  the ranker. Replayed by ``screening.measures.certified_replay``; its work saved counts the samples.
+
 ``evaluate_stopping_rules`` replays a screening order and reports where each rule would have stopped, the
 recall reached there and the work saved. Rules are checked every ``step`` records (0.5 % of the records by
 default), so the reported stopping point can be at most that many records late.
@@ -36,6 +40,11 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 from scipy.stats import hypergeom
+
+from screening.measures.certificate import CertifiedRule
+from screening.measures.certified_replay import CertifiedRun, replay_certified
+
+RECOMMENDED_RULE = CertifiedRule.name
 
 
 @dataclass(frozen=True)
@@ -215,8 +224,14 @@ def evaluate_stopping_rules(
     safe_sample_fraction: float = 0.05,
     safe_min_sample: int = 30,
     step: int | None = None,
+    certified_runs: list[CertifiedRun] | None = None,
+    certified_rule: CertifiedRule | None = None,
 ) -> dict[str, StopOutcome]:
-    """Replay the labels of a complete screening order and report each rule's stopping point."""
+    """Replay the labels of a complete screening order and report each rule's stopping point.
+
+    ``certified_runs``: when given, the certified method's run (with its checkpoint estimates) is appended;
+    ``certified_rule``: its settings (default: ``CertifiedRule`` at this target and confidence).
+    """
     ordered = np.asarray(ordered, dtype=np.int64)
     n_records = len(ordered)
     if n_records == 0:
@@ -247,4 +262,16 @@ def evaluate_stopping_rules(
     read = in_sample.copy()
     read[stream_positions[:t]] = True
     outcomes[safe.name] = _outcome(safe.name, ordered, read, decision.stop, decision, recall_target)
+
+    certified = certified_rule or CertifiedRule(recall_target, confidence)
+    run = replay_certified(ordered, n_priors, certified, seed=seed, step=step)
+    n_included = int(ordered.sum())
+    recall = run.found / n_included if n_included else float("nan")
+    outcomes[certified.name] = StopOutcome(
+        rule=certified.name, stopped=run.stopped and run.n_read < n_records, n_screened=run.n_read, recall=recall,
+        work_saved=1 - run.n_read / n_records, target_met=bool(recall >= recall_target - 1e-12) if n_included
+        else True, estimate=run.recall_lower, estimate_name="recall_lower_bound",
+        assumptions=certified.assumptions)
+    if certified_runs is not None:
+        certified_runs.append(run)
     return outcomes

@@ -115,7 +115,6 @@ class Ranker:
                                         embedding_weight=card.classifier_feature_weight)
         self._prior = self._zeroshot.combined if self._zeroshot is not None else np.zeros(self.n_records)
         self._config = config or LearnerConfig()
-        self._eager_probability = False
         self.reset(seed)
 
     def reset(self, seed: int | None = None, config: LearnerConfig | None = None) -> None:
@@ -131,22 +130,17 @@ class Ranker:
             self._config = config
         # A tiny seeded jitter breaks ties (e.g. no protocol, no labels) reproducibly.
         self._jitter = np.random.default_rng(self.seed).random(self.n_records) * 1e-9
-        self._learner = ActiveLearner(self._features, self._prior, self._config, self.seed,
-                                      eager_probability=self._eager_probability)
+        self._learner = ActiveLearner(self._features, self._prior, self._config, self.seed)
         self._labels: dict[int, int] = {}
 
-    def fork(self, eager_probability: bool = False) -> Ranker:
+    def fork(self) -> Ranker:
         """A ranker over the same embeddings, features and zero-shot prior, with a learner of its own.
-
-        ``eager_probability``: its include predictions are computed with every retrain, in the same pass
-        over the features (for callers that ask for them after each decision, as the app does).
 
         Why: in blind dual screening each reviewer's queue must learn only from what that reviewer may
         see; forking shares the expensive part (embeddings, feature matrix) and costs one learner (three
         vectors of n floats).
         """
         clone = copy.copy(self)
-        clone._eager_probability = eager_probability
         clone.reset()
         return clone
 

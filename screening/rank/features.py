@@ -69,24 +69,13 @@ class Features:
 
     def decision(self, active: np.ndarray, coef: np.ndarray, intercept: float) -> np.ndarray:
         """Linear scores of all records for weights fitted on `rows(...)`."""
-        return self.decisions(active, [coef], [intercept])[0]
-
-    def decisions(self, active: np.ndarray, coefs: list[np.ndarray], intercepts: list[float]) -> list[np.ndarray]:
-        """`decision` for several weight vectors fitted on the same `rows(...)`.
-
-        One sparse matrix-vector product per vector: scipy's multi-vector product over the (n, 2) weights
-        took twice as long as two single products at 88,000 records (strided access to the weights).
-        """
         matrix, new_number = self._scoring_matrix()
         weights = np.zeros(self.sparse.shape[1], dtype=self.sparse.dtype)  # same dtype: no matrix copy
-        results = []
-        for coef, intercept in zip(coefs, intercepts, strict=True):
-            weights[new_number[active]] = coef[: len(active)]
-            scores = (matrix @ weights).astype(np.float64)
-            if self.dense.shape[1]:
-                scores += self.dense @ coef[len(active) :].astype(self.dense.dtype)
-            results.append(scores + intercept)
-        return results
+        weights[new_number[active]] = coef[: len(active)]
+        scores = (matrix @ weights).astype(np.float64)
+        if self.dense.shape[1]:
+            scores += self.dense @ coef[len(active) :].astype(self.dense.dtype)
+        return scores + intercept
 
 
 def build_features(tfidf: sparse.csr_matrix, record_vectors: np.ndarray | None,

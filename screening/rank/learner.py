@@ -54,12 +54,8 @@ def standardise(values: np.ndarray) -> np.ndarray:
 class ActiveLearner:
     """Fits on the labelled rows of a fixed feature matrix; scores every row."""
 
-    def __init__(self, features: Features, prior: np.ndarray, config: LearnerConfig, seed: int,
-                 eager_probability: bool = False) -> None:
+    def __init__(self, features: Features, prior: np.ndarray, config: LearnerConfig, seed: int) -> None:
         self.features = features
-        # Fit the class-balanced model with every retrain (one pass over the features for both): for
-        # callers that ask for predictions after every decision, as the app's Screen page does.
-        self.eager_probability = eager_probability
         self.prior = np.asarray(prior, dtype=np.float64)
         self.prior_z = standardise(self.prior)
         self.config = config
@@ -71,16 +67,6 @@ class ActiveLearner:
 
     def _decision(self, index: np.ndarray, y: np.ndarray, include_ratio: float) -> np.ndarray:
         """Fit on the labelled rows with `class_weights(y, include_ratio)`; the linear score of every record."""
-        return self._decisions(index, y, (include_ratio,))[0]
-
-    def _decisions(self, index: np.ndarray, y: np.ndarray, include_ratios: tuple[float, ...]) -> list[np.ndarray]:
-        """One fit per include ratio on the same rows; all records scored by every fit in one pass over the
-        sparse features (the pass that dominates a retrain at 88,000 records)."""
-        rows, active = self.features.rows(index)
-        fits = [self._fit(rows, y, ratio) for ratio in include_ratios]
-        return self.features.decisions(active, [coef for coef, _ in fits], [b for _, b in fits])
-
-    def _fit(self, rows, y: np.ndarray, include_ratio: float) -> tuple[np.ndarray, float]:  # type: ignore[no-untyped-def]
         weights = class_weights(y, include_ratio)
         # Dual liblinear solvers: fast when labelled rows are far fewer than features, as here.
         if self.config.classifier == "svm":
@@ -93,8 +79,9 @@ class ActiveLearner:
                 C=self.config.C, class_weight=weights, solver="liblinear", dual=True,
                 max_iter=self.config.max_iter, random_state=self.seed,
             )
+        rows, active = self.features.rows(index)
         model.fit(rows, y)
-        return model.coef_.ravel(), float(model.intercept_[0])
+        return self.features.decision(active, model.coef_.ravel(), float(model.intercept_[0]))
 
     def fit(self, labels: Mapping[int, int]) -> None:
         """Retrain on all labels; a single-class label set keeps the prior ranking."""
@@ -106,12 +93,7 @@ class ActiveLearner:
             self._labelled, self._classifier_z = None, None
             return
         self._labelled = (index, y)
-        if self.eager_probability:
-            ranking, balanced = self._decisions(index, y, (self.config.include_ratio, 1.0))
-            self._probability = 1.0 / (1.0 + np.exp(-balanced))
-        else:
-            ranking = self._decision(index, y, self.config.include_ratio)
-        self._classifier_z = standardise(ranking)
+        self._classifier_z = standardise(self._decision(index, y, self.config.include_ratio))
 
     @property
     def classifier_weight(self) -> float:

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from screening.decisions.queries import is_independent_view, pending_records
+from screening.decisions.stopping_samples import drawn_first
 from screening.rank.project_data import current_labels, load_records
 
 if TYPE_CHECKING:
@@ -104,14 +105,6 @@ class ScopedLearner:
             predicted = self.ranker.predict_include()
         return pd.Series(np.asarray(predicted, dtype=bool), index=self.record_ids.astype(int), name="model")
 
-    def predicted_includes_unlabelled(self) -> float:
-        """Records predicted as includes among those without a label in this scope."""
-        with self.lock:
-            predicted = np.asarray(self.ranker.predict_include(), dtype=bool)
-            labelled = np.fromiter(self.labels, dtype=np.int64, count=len(self.labels))
-        positions, found = self._positions(labelled)
-        return float(predicted.sum() - predicted[positions[found]].sum())
-
 
 class ProjectRanker:
     """A ranker built once over a project's record set, with one learner per label scope."""
@@ -127,9 +120,7 @@ class ProjectRanker:
     def learner(self, scope: str) -> ScopedLearner:
         with self._lock:
             if scope not in self._learners:
-                # The Screen page asks for the model's likely includes after every decision: eager.
-                self._learners[scope] = ScopedLearner(self.ranker.fork(eager_probability=True), self.record_ids,
-                                                      self.position)
+                self._learners[scope] = ScopedLearner(self.ranker.fork(), self.record_ids, self.position)
             return self._learners[scope]
 
     @property
@@ -170,8 +161,10 @@ def trained_learner(project: Project, ranker: ProjectRanker, viewer: str | None)
 
 
 def reviewer_queue(project: Project, reviewer: str, stage: str, ranker: ProjectRanker | None) -> list[int]:
-    """The reviewer's pending record ids in queue order (import order while no ranker is ready)."""
+    """The reviewer's pending record ids in queue order (import order while no ranker is ready).
+
+    Records of an open stopping sample come first, unmarked (`screening.decisions.stopping_samples`).
+    """
     pending = pending_records(project, reviewer, stage)
-    if ranker is None:
-        return sorted(pending)
-    return trained_learner(project, ranker, reviewer).order(pending)
+    ordered = sorted(pending) if ranker is None else trained_learner(project, ranker, reviewer).order(pending)
+    return drawn_first(project, ordered, stage)

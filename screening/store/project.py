@@ -12,7 +12,10 @@ import yaml
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
-from screening.store import review_schema  # noqa: F401  (registers the later stages' tables with Base)
+from screening.store import (
+    review_schema,  # noqa: F401  (registers the later stages' tables with Base)
+    stopping_schema,  # noqa: F401  (registers the stopping samples with Base)
+)
 from screening.store.migrate import upgrade
 from screening.store.schema import Base
 

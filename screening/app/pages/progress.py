@@ -10,10 +10,10 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from screening.app import ranking
 from screening.app.context import STAGE_LABELS, Context
 from screening.app.prisma_view import prisma_section
 from screening.app.progress_estimates import live_stopping_status, screening_order
+from screening.app.stopping_panel import stopping_section
 from screening.app.tables import show_table
 from screening.decisions.export import export_project
 from screening.decisions.status import project_status
@@ -43,18 +43,14 @@ def _curve(ctx: Context) -> None:
         x=alt.X("screened", title="Records screened", scale=alt.Scale(domain=[0, n_records])),
         y=alt.Y("includes found", title="Includes found"))
     st.altair_chart(chart, width="stretch")
-    unscreened = ranking.view_for(ctx.project, ctx.user.name).expected_remaining()
-    status = live_stopping_status(ctx.project, ctx.stage, unscreened, viewer=ctx.user.name)
+    stopping_section(ctx)
+    status = live_stopping_status(ctx.project, ctx.stage, viewer=ctx.user.name)
     if status is None:
         return
-    cols = st.columns(4)
-    cols[0].metric("Screened", f"{status.n_screened} / {status.n_records}")
-    cols[1].metric("Includes found", status.n_found)
-    cols[2].metric("Model: likely includes left", status.remaining_label,
-                   help="Unscreened records the model currently predicts as includes.")
-    cols[3].metric("Hypergeometric rule", "may stop" if status.stop else "continue", help=status.explanation)
-    st.caption(f"{status.explanation} Knee rule: {'may stop' if status.knee_stop else 'keep screening'} "
-               f"(slope ratio {status.knee_ratio:.1f}; needs at least 150 screened).")
+    with st.expander("Other stopping rules (for comparison)"):
+        st.caption(f"Screened {status.n_screened} / {status.n_records}, includes found {status.n_found}. "
+                   f"{status.explanation} Knee rule: {'may stop' if status.knee_stop else 'keep screening'} "
+                   f"(slope ratio {status.knee_ratio:.1f}; needs at least 150 screened; a heuristic).")
 
 
 def render(ctx: Context) -> None:

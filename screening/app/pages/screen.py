@@ -9,7 +9,7 @@ from screening.app import ranking
 from screening.app.components import concept_bars, load_record, record_card
 from screening.app.context import Context
 from screening.app.fulltext_panel import full_text_panel
-from screening.app.progress_estimates import live_stopping_status
+from screening.app.stopping_panel import stopping_metrics
 from screening.app.tables import show_table
 from screening.decisions.queries import current_decisions, pending_records
 from screening.decisions.record import DecisionError, last_decision, record_decision, retract_decision
@@ -65,11 +65,7 @@ def _progress(ctx: Context, mine: pd.DataFrame, n_pending: int, view: ranking.Ra
     cols = st.columns(4)
     cols[0].metric("Your includes", int((mine["decision"] == "include").sum()))
     cols[1].metric("Your maybes", int((mine["decision"] == "maybe").sum()))
-    status = live_stopping_status(ctx.project, ctx.stage, view.expected_remaining(), viewer=ctx.user.name)
-    if status is not None:
-        cols[2].metric("Model: likely includes left", status.remaining_label,
-                       help="Unscreened records the model currently predicts as includes.")
-        cols[3].metric("Stopping rule", "may stop" if status.stop else "continue", help=status.explanation)
+    stopping_metrics(ctx, cols[2], cols[3])
 
 
 def _decision_controls(ctx: Context, record_id: int) -> None:
@@ -107,7 +103,7 @@ def render(ctx: Context) -> None:
         st.button("Undo last", key="btn_undo", shortcut=SHORTCUTS["undo"], on_click=_undo, args=(ctx,))
         _recent(mine)
         return
-    ordered, result = view.order(pending), view.result
+    ordered, result = view.order(pending, ctx.stage), view.result
     record_id = st.session_state.get(_current_key(ctx.stage))
     if record_id not in pending:  # decided meanwhile (e.g. by a second reviewer): take the next one
         record_id = st.session_state[_current_key(ctx.stage)] = ordered[0]
