@@ -40,6 +40,10 @@ def encoder_for(name: str, n_records: int) -> str:
     simulation loss is (priors 1+1, 12 reviews of 128-1,218 records x 5 seeds: 0.926 vs 0.955 x ASReview's
     loss), and was no better on larger ones, where it costs minutes to hours of CPU embedding (~5-20
     records/s here) against seconds. See evaluation/results/ranker_tuning.md.
+    Re-measured with MiniLM on ONNX int8 (evaluation/scale_benchmark.py --phases throughput, load 6):
+    10 records/s against static's 159, i.e. 8 min at 5,000 records, 33 min at 20,000, 2.4 h at 88,000
+    (about 74 records/s idle: 1, 4.5 and 20 min), for no measured gain above ~1,000 records; the threshold
+    stays at 2,000 (README, "Speed and scale").
     """
     if name != AUTO_ENCODER:
         return name
@@ -100,11 +104,12 @@ class Ranker:
         record_vectors = None
         if protocol is not None and protocol.concepts:
             self._zeroshot = score_protocol(protocol, self._sentences, dense_or_tfidf(zeroshot_name), tfidf,
-                                            progress=progress)
+                                            progress=progress, cache_dir=cache_dir or default_cache_dir())
             if zeroshot_name == encoder:
                 record_vectors = self._zeroshot.record_vectors
         if record_vectors is None and text_encoder.dense:
-            record_vectors = match_sentences(self._sentences, [], text_encoder, progress=progress).record_vectors
+            record_vectors = match_sentences(self._sentences, [], text_encoder, progress=progress,
+                                             cache_dir=cache_dir or default_cache_dir()).record_vectors
         self._tfidf_matrix, self._record_vectors = tfidf.matrix, record_vectors
         self._features = build_features(tfidf.matrix, record_vectors, self._zeroshot,
                                         embedding_weight=card.classifier_feature_weight)
@@ -170,15 +175,23 @@ class Ranker:
         """One score per record, higher = more likely relevant (blend of classifier and zero-shot)."""
         return self._learner.scores() + self._jitter
 
-    def ranking(self, exclude: Iterable[int] = ()) -> np.ndarray:
-        """Record indices, best first, without `exclude` (e.g. those already screened)."""
-        order = np.argsort(-self.scores(), kind="stable")
+    def ranking(self, exclude: Iterable[int] = (), among: np.ndarray | None = None,
+                limit: int | None = None) -> np.ndarray:
+        """Record indices, best first, without `exclude` (e.g. those already screened).
+
+        ``among``: a boolean mask over the records (True = may be ranked), instead of or besides `exclude`.
+        ``limit``: only the first `limit` of that order (the same records in the same order).
+        Ties keep index order: the result equals a stable sort of all scores with the rest filtered out.
+        """
+        keep = np.ones(self.n_records, dtype=bool) if among is None else np.array(among, dtype=bool)
+        if keep.shape != (self.n_records,):
+            raise ValueError(f"among must be a mask of {self.n_records} records, got shape {keep.shape}")
         excluded = np.fromiter((int(i) for i in exclude), dtype=np.int64)
-        if excluded.size:
-            order = order[~np.isin(order, excluded)]
-        if self.exploration and order.size:
-            order = self._explore(order)
-        return order
+        keep[excluded[(excluded >= 0) & (excluded < self.n_records)]] = False  # others excluded nothing before
+        candidates = np.flatnonzero(keep)
+        if self.exploration and candidates.size:
+            return self._explore(top_order(-self.scores(), candidates, None))[:limit]
+        return top_order(-self.scores(), candidates, limit)
 
     def _explore(self, order: np.ndarray) -> np.ndarray:
         """Every 1/exploration-th position goes to the least certain record (random before training)."""
@@ -237,6 +250,26 @@ class Ranker:
             share = UNTRAINED_INCLUDE_SHARE if threshold is None else threshold
             return prior_share_prediction(self.scores(), share)
         return probability >= (0.5 if threshold is None else threshold)
+
+
+def top_order(keys: np.ndarray, candidates: np.ndarray, limit: int | None) -> np.ndarray:
+    """`candidates` (ascending indices) ordered by `keys[candidates]`, ties in index order; the first `limit`.
+
+    Why: a stable argsort of the scores of the candidates alone gives exactly the order that sorting all
+    records and dropping the others gives, without sorting the records that cannot be shown. With a
+    `limit` well below their number, `np.argpartition` finds the top first and only those are sorted (all
+    records tied with the last one taken are sorted too, so ties still go by index).
+    """
+    values = keys[candidates]
+    if limit is None or limit >= candidates.size:
+        return candidates[np.argsort(values, kind="stable")]
+    if limit <= 0:
+        return candidates[:0]
+    threshold = values[np.argpartition(values, limit - 1)[limit - 1]]
+    if np.isnan(threshold):  # fewer real scores than `limit`: NaNs sort last either way
+        return candidates[np.argsort(values, kind="stable")][:limit]
+    head = np.flatnonzero(values <= threshold)  # the top `limit`, and every record tied with the last one
+    return candidates[head[np.argsort(values[head], kind="stable")][:limit]]
 
 
 def rank_project(project: Project, encoder: str = DEFAULT_ENCODER, viewer: str | None = None) -> pd.DataFrame:

@@ -26,7 +26,10 @@ from screening.rank.model_paths import MODEL_CACHE_ENV, model_cache_dir, offline
 from screening.rank.onnx_encoder import OnnxMiniLMEncoder
 
 __all__ = ["MODEL_CACHE_ENV", "model_cache_dir"]
-ENCODE_BATCH = 256  # texts per cache write: an interrupted run keeps what it finished
+ENCODE_BATCH = 256  # texts per encoder call (and progress-bar step)
+# Texts per cache transaction: an interrupted run keeps what it committed. One commit per 256 texts took a
+# quarter of a cold static run over 800,000 sentences.
+COMMIT_TEXTS = 8192
 
 
 class Encoder(TypingProtocol):
@@ -136,6 +139,11 @@ class StaticEncoder:
         return vectors / np.maximum(norms, 1e-12)
 
 
+_FITTED: dict[tuple[str, str], tuple[TfidfVectorizer, sparse.csr_matrix]] = {}  # newest last
+_FITTED_KEEP = 2
+_FITTED_LOCK = threading.Lock()
+
+
 class TfidfEncoder:
     """Word 1-2-gram TF-IDF (sublinear tf) fitted on the project's own texts; returns sparse rows.
 
@@ -163,18 +171,27 @@ class TfidfEncoder:
             strip_accents="unicode",
             dtype=np.float32,
         )
+        self.key: str | None = None  # the fitted corpus' identity (sentence-match results are keyed by it)
         if not n_docs:
             self.matrix = sparse.csr_matrix((0, 0))
             return
         store = FittedTfidfCache(cache_dir) if cache_dir is not None else None
         key = corpus_key(corpus, {**self.vectorizer.get_params(), "sklearn": sklearn.__version__})
-        cached = store.load(key) if store is not None else None
-        if cached is not None:
-            self.vectorizer, self.matrix = cached
-            return
-        self.matrix = self.vectorizer.fit_transform(corpus)
-        if store is not None:
-            store.save(key, (self.vectorizer, self.matrix))
+        self.key = f"tfidf-{key}"
+        with _FITTED_LOCK:
+            cached = _FITTED.get((str(cache_dir), key))
+        if cached is None and store is not None:
+            cached = store.load(key)
+        if cached is None:
+            cached = (self.vectorizer, self.vectorizer.fit_transform(corpus))
+            if store is not None:
+                store.save(key, cached)
+        self.vectorizer, self.matrix = cached
+        with _FITTED_LOCK:  # the app's TF-IDF and embedding rankers of one record set share one fit
+            _FITTED.pop((str(cache_dir), key), None)
+            _FITTED[(str(cache_dir), key)] = cached
+            while len(_FITTED) > _FITTED_KEEP:
+                _FITTED.pop(next(iter(_FITTED)))
 
     def encode(self, texts: Sequence[str]) -> sparse.csr_matrix:  # type: ignore[override]
         return self.vectorizer.transform(list(texts)).tocsr()
@@ -188,6 +205,7 @@ class CachedEncoder:
     def __init__(self, base: MiniLMEncoder | OnnxMiniLMEncoder | StaticEncoder, cache_dir: Path | None = None) -> None:
         self.base = base
         self.name = base.name
+        self.key: str | None = base.key
         self.cache = EmbeddingCache((cache_dir or default_cache_dir()) / "embeddings", base.key, base.dimension)
 
     def cached_fraction(self, texts: Sequence[str]) -> float:
@@ -207,17 +225,28 @@ class CachedEncoder:
         return self._embed([key for key in text_of if key not in known], text_of, progress, found)
 
     def _embed(self, missing: list[bytes], text_of: dict[bytes, str], progress: bool,
-               found: dict[bytes, np.ndarray] | None = None) -> int:
+               found: dict[bytes, np.ndarray] | dict[bytes, int] | None = None,
+               table: np.ndarray | None = None) -> int:
+        """Embed and cache `missing`; new vectors (float16, as cached) also go into `found`, or, with
+        `table`, into `table[found[key]]`."""
         if not missing:
             return 0
         missing.sort(key=lambda k: len(text_of[k]))
         with tqdm(total=len(missing), desc=f"embedding ({self.name})", unit="text",
-                  disable=not progress or len(missing) < ENCODE_BATCH) as bar:
+                  disable=not progress or len(missing) < ENCODE_BATCH) as bar, self.cache.writer() as connection:
+            pending_keys: list[bytes] = []
+            pending_vectors: list[np.ndarray] = []
             for start in range(0, len(missing), ENCODE_BATCH):
                 batch = missing[start : start + ENCODE_BATCH]
                 vectors = self.base.encode([text_of[k] for k in batch])
-                self.cache.put(batch, vectors)
-                if found is not None:
+                pending_keys += batch
+                pending_vectors.append(vectors)
+                if len(pending_keys) >= COMMIT_TEXTS or start + ENCODE_BATCH >= len(missing):
+                    self.cache.put(pending_keys, np.vstack(pending_vectors), connection)
+                    pending_keys, pending_vectors = [], []
+                if table is not None and found is not None:
+                    table[[found[k] for k in batch]] = vectors.astype(np.float16)
+                elif found is not None:
                     found.update(zip(batch, vectors.astype(np.float16), strict=True))
                 bar.update(len(batch))
         return len(missing)
@@ -232,13 +261,9 @@ class CachedEncoder:
         table = np.zeros((len(distinct), self.base.dimension), dtype=np.float16)
         found = self.cache.read_into(distinct, table)
         if not found.all():
+            # New vectors go straight into the table (as float16, exactly what the cache then holds).
             text_of = dict(zip(keys, texts, strict=True))
-            missing = [distinct[i] for i in np.flatnonzero(~found)]
-            self._embed(list(missing), text_of, progress)  # sorts its list by length: keep ours
-            rows = np.flatnonzero(~found)
-            fresh = np.zeros((len(missing), self.base.dimension), dtype=np.float16)
-            self.cache.read_into(missing, fresh)
-            table[rows] = fresh
+            self._embed([distinct[i] for i in np.flatnonzero(~found)], text_of, progress, row_of, table)
         return table, index
 
     def encode(self, texts: Sequence[str], progress: bool = True) -> np.ndarray:

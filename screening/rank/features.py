@@ -7,7 +7,7 @@ The sparse and dense blocks are kept apart so scoring 10k records is one sparse 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from scipy import sparse
@@ -26,6 +26,26 @@ class Features:
 
     sparse: sparse.csr_matrix
     dense: np.ndarray  # (n_records, k), k may be 0
+    _scoring: tuple[sparse.csr_matrix, np.ndarray] | None = field(default=None, repr=False)
+
+    def _scoring_matrix(self) -> tuple[sparse.csr_matrix, np.ndarray]:
+        """The sparse block with its columns renumbered by falling document frequency, and the new number
+        of each column, for scoring only.
+
+        Why: TF-IDF columns are in alphabetical order, so the weights of frequent terms lie scattered over a
+        vector of millions (2.5 M columns at 88,000 records) and every record's product misses the CPU
+        cache. Renumbered, frequent terms share cache lines (about a quarter faster). Each row keeps its
+        entries in their order, so every score is summed in the same order and equals the plain product
+        exactly; training rows still come from `sparse` (liblinear wants sorted columns).
+        """
+        if self._scoring is None:
+            frequency = np.bincount(self.sparse.indices, minlength=self.sparse.shape[1])
+            new_number = np.empty(self.sparse.shape[1], dtype=self.sparse.indices.dtype)
+            new_number[np.argsort(-frequency, kind="stable")] = np.arange(self.sparse.shape[1])
+            renumbered = sparse.csr_matrix((self.sparse.data, new_number[self.sparse.indices], self.sparse.indptr),
+                                           shape=self.sparse.shape)
+            self._scoring = (renumbered, new_number)
+        return self._scoring
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -49,9 +69,10 @@ class Features:
 
     def decision(self, active: np.ndarray, coef: np.ndarray, intercept: float) -> np.ndarray:
         """Linear scores of all records for weights fitted on `rows(...)`."""
+        matrix, new_number = self._scoring_matrix()
         weights = np.zeros(self.sparse.shape[1], dtype=self.sparse.dtype)  # same dtype: no matrix copy
-        weights[active] = coef[: len(active)]
-        scores = (self.sparse @ weights).astype(np.float64)
+        weights[new_number[active]] = coef[: len(active)]
+        scores = (matrix @ weights).astype(np.float64)
         if self.dense.shape[1]:
             scores += self.dense @ coef[len(active) :].astype(self.dense.dtype)
         return scores + intercept
@@ -70,4 +91,6 @@ def build_features(tfidf: sparse.csr_matrix, record_vectors: np.ndarray | None,
         dense.append(np.column_stack(columns).astype(np.float32) * concept_weight)
     n = tfidf.shape[0]
     block = np.hstack(dense) if dense else np.zeros((n, 0), dtype=np.float32)
-    return Features(sparse=sparse.csr_matrix(tfidf, dtype=np.float32), dense=np.ascontiguousarray(block))
+    features = Features(sparse=sparse.csr_matrix(tfidf, dtype=np.float32), dense=np.ascontiguousarray(block))
+    features._scoring_matrix()  # built here, not at the first decision a reviewer waits for
+    return features

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 from scipy import sparse
@@ -82,8 +83,33 @@ class SentenceMatches:
 
 
 def match_sentences(sentences: Sequence[Sequence[str]], queries: Sequence[str],
-                    encoder: CachedEncoder | TfidfEncoder, progress: bool = True) -> SentenceMatches:
-    """Best-matching sentence per record and query, in chunks so memory stays flat at 100k records."""
+                    encoder: CachedEncoder | TfidfEncoder, progress: bool = True,
+                    cache_dir: Path | None = None) -> SentenceMatches:
+    """Best-matching sentence per record and query, in chunks so memory stays flat at 100k records.
+
+    With `cache_dir`, the result is kept on disk per encoder, sentences and queries (`SentenceMatchCache`)
+    and read back on the next start instead of being computed again.
+    """
+    if cache_dir is None or getattr(encoder, "key", None) is None:
+        return _match_sentences(sentences, queries, encoder, progress)
+    from screening.rank.derived_cache import SentenceMatchCache, matches_key
+
+    store, key = SentenceMatchCache(cache_dir), matches_key(str(encoder.key), sentences, queries)
+    stored = store.load(key)
+    if stored is not None and stored["similarity"].shape == (len(sentences), len(queries)):
+        vectors = stored.get("record_vectors")
+        return SentenceMatches(similarity=stored["similarity"], best=stored["best"],
+                               record_vectors=vectors if vectors is not None and vectors.ndim == 2 else None)
+    matches = _match_sentences(sentences, queries, encoder, progress)
+    arrays = {"similarity": matches.similarity, "best": matches.best}
+    if matches.record_vectors is not None:
+        arrays["record_vectors"] = matches.record_vectors
+    store.save(key, arrays)
+    return matches
+
+
+def _match_sentences(sentences: Sequence[Sequence[str]], queries: Sequence[str],
+                     encoder: CachedEncoder | TfidfEncoder, progress: bool = True) -> SentenceMatches:
     n = len(sentences)
     similarity = np.zeros((n, len(queries)), dtype=np.float32)
     best = np.full((n, len(queries)), -1, dtype=np.int32)
@@ -140,7 +166,8 @@ class ZeroShotScores:
 
 def score_protocol(protocol: Protocol, sentences: Sequence[Sequence[str]], encoder: CachedEncoder | TfidfEncoder,
                    tfidf: TfidfEncoder, *, exclusion_weight: float = EXCLUSION_WEIGHT,
-                   lexical_weight: float = LEXICAL_WEIGHT, progress: bool = True) -> ZeroShotScores:
+                   lexical_weight: float = LEXICAL_WEIGHT, progress: bool = True,
+                   cache_dir: Path | None = None) -> ZeroShotScores:
     """Score every record against the protocol (see module docstring)."""
     queries = concept_queries(protocol)
     texts: list[str] = []
@@ -150,7 +177,7 @@ def score_protocol(protocol: Protocol, sentences: Sequence[Sequence[str]], encod
     texts.append(topic)
     exclusions = [c.text for c in protocol.exclusion]
     texts += exclusions
-    matches = match_sentences(sentences, texts, encoder, progress=progress)
+    matches = match_sentences(sentences, texts, encoder, progress=progress, cache_dir=cache_dir)
     n = len(sentences)
     k = len(queries)
     definition_sim = matches.similarity[:, 0 : 2 * k : 2]
