@@ -81,7 +81,8 @@ def test_reason_codes_must_fit_the_decision_on_screen(tmp_path, monkeypatch):
     assert (mine["decision"].tolist(), mine["reasons"].tolist()) == (["include"], ["I1"])
 
 
-def test_the_consensus_form_refuses_an_inclusion_code_on_an_exclude(tmp_path, monkeypatch):
+def _conflict_on_contested(tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
+    """Dual screening with ann including and bob excluding the first record; the lead on Contested."""
     project = make_project(tmp_path / "p", {"ann": "reviewer", "bob": "reviewer", "lead": "lead"})
     with project.session() as session:
         set_setting(session, "required_reviewers", "2", actor="lead")
@@ -89,6 +90,11 @@ def test_the_consensus_form_refuses_an_inclusion_code_on_an_exclude(tmp_path, mo
     decide(project, "ann", first, "include")
     decide(project, "bob", first, "exclude")
     at = go(sign_in(open_app(project.path, monkeypatch), "lead"), "Contested")
+    return project, first, at
+
+
+def test_the_consensus_form_refuses_an_inclusion_code_on_an_exclude(tmp_path, monkeypatch):
+    project, first, at = _conflict_on_contested(tmp_path, monkeypatch)
     at.selectbox(key="contested_record").set_value(first).run()
     at.radio(key=f"consensus_decision_{first}").set_value("exclude")
     at.multiselect(key=f"consensus_reasons_{first}").set_value(["I2", "E1"])
@@ -115,13 +121,7 @@ def _emoji(text: str) -> list[str]:
 
 
 def test_decisions_show_as_coloured_words_not_emoji(tmp_path, monkeypatch):
-    project = make_project(tmp_path / "p", {"ann": "reviewer", "bob": "reviewer", "lead": "lead"})
-    with project.session() as session:
-        set_setting(session, "required_reviewers", "2", actor="lead")
-    first = int(records(project)["id"].min())
-    decide(project, "ann", first, "include")
-    decide(project, "bob", first, "exclude")
-    at = go(sign_in(open_app(project.path, monkeypatch), "lead"), "Contested")
+    project, first, at = _conflict_on_contested(tmp_path, monkeypatch)
     text = page_text(at)
     assert ">include</span>" in text and ">exclude</span>" in text and _emoji(text) == []
     for page in ("Screen", "Full texts", "Progress", "Project", "Team"):
