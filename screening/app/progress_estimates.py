@@ -9,12 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from sqlalchemy import func, select
 
 from screening.decisions.queries import decision_order
 from screening.measures.stopping import HypergeometricRule, KneeRule
 from screening.store.project import Project
-from screening.store.schema import Record
+from screening.store.records_table import kept_records_signature
 
 RECALL_TARGET = 0.95
 CONFIDENCE = 0.95
@@ -37,8 +36,7 @@ def screening_order(project: Project, stage: str, viewer: str | None = None) -> 
 
     ``viewer``: whose view (a blind reviewer: own decisions and resolved records only).
     """
-    with project.session() as session:
-        n_records = session.scalar(select(func.count(Record.id)).where(Record.duplicate_of.is_(None))) or 0
+    n_records, _ = kept_records_signature(project)
     ordered = decision_order(project, stage, viewer)
     return np.array([label for _, label in ordered], dtype=np.int64), int(n_records)
 

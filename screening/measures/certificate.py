@@ -215,8 +215,10 @@ class CertifiedRule:
                              f"the ranking still finds includes ({run_of_excludes} excludes in a row); "
                              f"certifying now would take a sample of {size} of the {unread} unread records")
 
-    def judge(self, found_before: int, k: int, population: int, sample: int, attempt: int) -> tuple[bool, float]:
-        """After a sample of ``sample`` of ``population`` unread records held ``k`` includes: stop?, bound."""
-        alpha = attempt_alpha(self.alpha, attempt, self.first_share)
+    def judge(self, found_before: int, k: int, population: int, sample: int, alpha: float) -> tuple[bool, float]:
+        """After a sample of ``sample`` of ``population`` unread records held ``k`` includes: stop?, bound.
+
+        ``alpha``: the error the sample was drawn to spend (its plan's, as stored with a live sample).
+        """
         bound = recall_lower_bound(found_before, k, population, sample, alpha)
         return bound >= self.target - 1e-12, bound

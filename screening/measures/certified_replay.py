@@ -72,7 +72,7 @@ def replay_certified(ordered: np.ndarray, n_priors: int, rule: CertifiedRule, *,
                 hits = int(ordered[drawn].sum())
                 read[drawn] = True
                 n_read, sampled, n_samples = n_read + plan.sample_size, sampled + plan.sample_size, n_samples + 1
-                ok, bound = rule.judge(found, hits, pool.size, plan.sample_size, attempt)
+                ok, bound = rule.judge(found, hits, pool.size, plan.sample_size, plan.alpha)
                 found += hits
                 sample = SampleState(pool.size, plan.sample_size, hits, hits)
                 if ok:

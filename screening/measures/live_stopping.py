@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from sqlalchemy import func, select
 
 from screening.decisions.queries import decision_order, is_blind_view
 from screening.decisions.stopping_samples import (
@@ -23,7 +22,7 @@ from screening.decisions.stopping_samples import (
 from screening.measures.certificate import CertifiedPlan, CertifiedRule
 from screening.measures.remaining import RemainingEstimate, SampleState, estimate_remaining
 from screening.store.project import Project
-from screening.store.schema import Record
+from screening.store.records_table import kept_records_signature
 
 RECALL_TARGET = 0.95
 CONFIDENCE = 0.95
@@ -86,11 +85,6 @@ class StoppingState:
         return f"Continue ranked screening ({cost})."
 
 
-def _kept_count(project: Project) -> int:
-    with project.session() as session:
-        return int(session.scalar(select(func.count(Record.id)).where(Record.duplicate_of.is_(None))) or 0)
-
-
 def _trailing_excludes(labels: list[int]) -> int:
     hits = np.flatnonzero(np.asarray(labels, dtype=np.int64))
     return len(labels) - (int(hits[-1]) + 1 if hits.size else 0)
@@ -104,7 +98,7 @@ def stopping_state(project: Project, viewer: str | None = None, *, rule: Certifi
     is stored; only done from a team view (a lead's, or no viewer), as a blind view may not see every label.
     """
     rule = rule or CertifiedRule(RECALL_TARGET, CONFIDENCE)
-    n_records = _kept_count(project)
+    n_records, _ = kept_records_signature(project)
     ordered = decision_order(project, SAMPLED_STAGE, viewer)
     if n_records == 0 or not ordered:
         return None
@@ -151,7 +145,7 @@ def _close_complete(project: Project, stored: list[Sample], labels: dict[int, in
         if sample.is_open and all(rid in labels for rid in sample.record_ids):
             hits = sum(labels[rid] for rid in sample.record_ids)
             certified, bound = rule.judge(sample.found_before, hits, sample.population, sample.size,
-                                          sample.attempt)
+                                          sample.alpha)
             changed |= close_sample(project, sample, certified=certified, includes=hits, recall_lower=bound,
                                     actor=actor)
     return samples(project, SAMPLED_STAGE) if changed else stored

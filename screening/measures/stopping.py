@@ -183,11 +183,11 @@ class KneeRule:
         return StopDecision(stop, rho, "slope_ratio", self.assumptions)
 
 
-def _outcome(rule: str, ordered: np.ndarray, read: np.ndarray, stopped: bool, decision: StopDecision,
+def _outcome(rule: str, ordered: np.ndarray, n_read: int, found: int, stopped: bool, decision: StopDecision,
              target: float) -> StopOutcome:
+    """The outcome of a rule that read ``n_read`` records of ``ordered`` and found ``found`` includes."""
     n_records, n_included = len(ordered), int(ordered.sum())
-    n_read = int(read.sum())
-    recall = float(ordered[read].sum()) / n_included if n_included else float("nan")
+    recall = found / n_included if n_included else float("nan")
     return StopOutcome(
         rule=rule,
         stopped=stopped and n_read < n_records,
@@ -248,7 +248,8 @@ def evaluate_stopping_rules(
         n_read, decision = _first_stop(check, _checkpoints(n_priors + 1, n_records, step), n_records)
         read = np.zeros(n_records, dtype=bool)
         read[:n_read] = True
-        outcomes[rule_name] = _outcome(rule_name, ordered, read, decision.stop, decision, recall_target)
+        outcomes[rule_name] = _outcome(rule_name, ordered, int(read.sum()), int(ordered[read].sum()), decision.stop,
+                                       decision, recall_target)
 
     # SAFE: the random sample is read first; the ranked reading then skips the sampled records.
     rng = np.random.default_rng(seed)
@@ -261,17 +262,14 @@ def evaluate_stopping_rules(
     t, decision = _first_stop(lambda t: safe.check(stream[:t]), _checkpoints(1, len(stream), step), len(stream))
     read = in_sample.copy()
     read[stream_positions[:t]] = True
-    outcomes[safe.name] = _outcome(safe.name, ordered, read, decision.stop, decision, recall_target)
+    outcomes[safe.name] = _outcome(safe.name, ordered, int(read.sum()), int(ordered[read].sum()), decision.stop,
+                                  decision, recall_target)
 
     certified = certified_rule or CertifiedRule(recall_target, confidence)
     run = replay_certified(ordered, n_priors, certified, seed=seed, step=step)
-    n_included = int(ordered.sum())
-    recall = run.found / n_included if n_included else float("nan")
-    outcomes[certified.name] = StopOutcome(
-        rule=certified.name, stopped=run.stopped and run.n_read < n_records, n_screened=run.n_read, recall=recall,
-        work_saved=1 - run.n_read / n_records, target_met=bool(recall >= recall_target - 1e-12) if n_included
-        else True, estimate=run.recall_lower, estimate_name="recall_lower_bound",
-        assumptions=certified.assumptions)
+    decision = StopDecision(run.stopped, run.recall_lower, "recall_lower_bound", certified.assumptions)
+    outcomes[certified.name] = _outcome(certified.name, ordered, run.n_read, run.found, run.stopped, decision,
+                                        recall_target)
     if certified_runs is not None:
         certified_runs.append(run)
     return outcomes
