@@ -18,7 +18,7 @@ import pandas as pd
 from screening.rank.cache import default_cache_dir
 from screening.rank.encoders import CachedEncoder, TfidfEncoder, get_encoder
 from screening.rank.features import build_features
-from screening.rank.learner import ActiveLearner, LearnerConfig, prior_share_prediction
+from screening.rank.learner import ActiveLearner, LearnerConfig, PriorWeight, prior_share_prediction
 from screening.rank.model_cards import load_card
 from screening.rank.text import match_concepts, record_text, sentences
 from screening.rank.zeroshot import ZeroShotScores, match_sentences, score_protocol
@@ -168,6 +168,15 @@ class Ranker:
     @property
     def labels(self) -> dict[int, int]:
         return dict(self._labels)
+
+    @property
+    def prior(self) -> np.ndarray:
+        """The zero-shot criteria score of every record (zeros without a protocol)."""
+        return self._prior.copy()
+
+    def prior_weight(self) -> PriorWeight:
+        """The prior's share of the blend now, and the labelled evidence behind it."""
+        return self._learner.prior_weight()
 
     # -- output ---------------------------------------------------------------------------------------
 

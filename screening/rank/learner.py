@@ -13,7 +13,9 @@ from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
+from scipy.stats import rankdata
 from sklearn.linear_model import LogisticRegression
+from sklearn.naive_bayes import ComplementNB
 from sklearn.svm import LinearSVC
 
 from screening.rank.features import Features
@@ -28,6 +30,15 @@ class LearnerConfig:
     C: float = 0.11
     include_ratio: float = 9.8  # includes weigh this many times their class-balanced share
     prior_half_life: float = 0.5  # includes after which classifier and zero-shot prior weigh the same
+    # "count": the prior fades with the number of included labels only; "agreement": the half-life also
+    # scales with how well the prior ranks the labelled records (its AUC there, shrunk to `prior_auc_reference`
+    # with `prior_auc_strength` pseudo-includes), so a prior that ranks the first includes low fades at once.
+    prior_weighting: Literal["count", "agreement"] = "count"
+    prior_auc_reference: float = 0.8
+    prior_auc_strength: float = 2.0
+    # "svm": one include-weighted linear model; "svm+nb": fused by mean rank with complement naive Bayes on
+    # the TF-IDF block (a differently biased learner, as in ASReview's default).
+    ensemble: Literal["svm", "svm+nb"] = "svm"
     max_iter: int = 1000
 
 
@@ -44,6 +55,27 @@ def class_weights(y: np.ndarray, include_ratio: float) -> dict[int, float]:
     include, exclude = 1.0, n_included / (include_ratio * n_excluded)
     scale = len(y) / (n_included * include + n_excluded * exclude)
     return {1: include * scale, 0: exclude * scale}
+
+
+def labelled_auc(scores: np.ndarray, index: np.ndarray, y: np.ndarray) -> float:
+    """AUC of ``scores`` on the labelled rows (includes above excludes; ties count half): Mann-Whitney U."""
+    n_included = int(y.sum())
+    n_excluded = len(y) - n_included
+    if n_included == 0 or n_excluded == 0:
+        return float("nan")
+    ranks = rankdata(scores[index], method="average")
+    return float((ranks[y == 1].sum() - n_included * (n_included + 1) / 2) / (n_included * n_excluded))
+
+
+@dataclass(frozen=True)
+class PriorWeight:
+    """Why the zero-shot prior weighs what it does in the blend (shown in the app)."""
+
+    share: float  # of the blend, 0..1
+    n_included: int
+    n_excluded: int
+    auc: float | None  # the prior's AUC on the labelled records; None under "count" or before both classes
+    shrunk_auc: float | None
 
 
 def standardise(values: np.ndarray) -> np.ndarray:
@@ -64,6 +96,7 @@ class ActiveLearner:
         self._labelled: tuple[np.ndarray, np.ndarray] | None = None
         self._classifier_z: np.ndarray | None = None
         self._probability: np.ndarray | None = None
+        self._prior_auc = float("nan")
 
     def _decision(self, index: np.ndarray, y: np.ndarray, include_ratio: float) -> np.ndarray:
         """Fit on the labelled rows with `class_weights(y, include_ratio)`; the linear score of every record."""
@@ -83,6 +116,14 @@ class ActiveLearner:
         model.fit(rows, y)
         return self.features.decision(active, model.coef_.ravel(), float(model.intercept_[0]))
 
+    def _naive_bayes(self, index: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """Complement naive Bayes on the TF-IDF block: log-odds of include for every record."""
+        model = ComplementNB(alpha=1.0)
+        model.fit(self.features.sparse[index], y, sample_weight=np.where(y == 1, len(y) / (2 * y.sum()),
+                                                                         len(y) / (2 * (len(y) - y.sum()))))
+        log_probability = model.predict_joint_log_proba(self.features.sparse)
+        return log_probability[:, 1] - log_probability[:, 0]
+
     def fit(self, labels: Mapping[int, int]) -> None:
         """Retrain on all labels; a single-class label set keeps the prior ranking."""
         index = np.fromiter(labels.keys(), dtype=np.int64, count=len(labels))
@@ -93,14 +134,41 @@ class ActiveLearner:
             self._labelled, self._classifier_z = None, None
             return
         self._labelled = (index, y)
-        self._classifier_z = standardise(self._decision(index, y, self.config.include_ratio))
+        decision = self._decision(index, y, self.config.include_ratio)
+        if self.config.ensemble == "svm+nb":  # rank fusion: neither learner's scale dominates
+            decision = rankdata(decision) + rankdata(self._naive_bayes(index, y))
+        self._classifier_z = standardise(decision)
+        self._prior_auc = labelled_auc(self.prior, index, y)
+
+    def _shrunk_auc(self) -> float:
+        """The prior's labelled AUC pulled towards the reference while few includes are labelled."""
+        k, reference = self.config.prior_auc_strength, self.config.prior_auc_reference
+        return (self.n_included * self._prior_auc + k * reference) / (self.n_included + k)
 
     @property
     def classifier_weight(self) -> float:
-        """Share of the classifier in the blend: 0 untrained, 1/2 at `prior_half_life` includes, -> 1."""
+        """Share of the classifier in the blend: 0 untrained, 1/2 at the prior's half-life in includes, -> 1.
+
+        Under "agreement" the half-life is scaled by the prior's shrunk labelled skill (2 AUC - 1) over the
+        reference's, capped at 1: a prior no better than chance on the labels gets no weight, one at or above
+        the reference keeps the count-based weight (longer half-lives lost in the tuning, ranker_tuning.md).
+        """
         if self._classifier_z is None:
             return 0.0
-        return self.n_included / (self.n_included + self.config.prior_half_life)
+        half_life = self.config.prior_half_life
+        if self.config.prior_weighting == "agreement":
+            skill = min(1.0, max(0.0, 2 * self._shrunk_auc() - 1) / (2 * self.config.prior_auc_reference - 1))
+            half_life *= skill
+        return self.n_included / (self.n_included + half_life) if half_life > 0 else 1.0
+
+    def prior_weight(self) -> PriorWeight:
+        """The prior's share of the blend and the evidence it rests on."""
+        n_labelled = 0 if self._labelled is None else len(self._labelled[1])
+        agreement = self.config.prior_weighting == "agreement" and self._classifier_z is not None
+        return PriorWeight(share=1.0 - self.classifier_weight, n_included=self.n_included,
+                           n_excluded=n_labelled - self.n_included,
+                           auc=self._prior_auc if agreement else None,
+                           shrunk_auc=self._shrunk_auc() if agreement else None)
 
     def scores(self) -> np.ndarray:
         if self._classifier_z is None:
