@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from screening.measures.benchmark import ORDERS
-from screening.measures.cross_validation import cross_validate, fold_sizes, review_folds
+from screening.measures.cross_validation import cross_validate, fold_sizes, held_out_losses, review_folds
 from screening.measures.datasets import DEFAULT_DATASETS, dataset_folders, load_dataset
 from screening.measures.metrics import evaluate
 from screening.measures.peers import load_order
@@ -102,12 +102,15 @@ def run_grid(args: argparse.Namespace, settings: list[tuple[str, LearnerConfig, 
         model = PriorShareRecorder(ranker)
         labels = np.asarray(data.labels)
         prior_auc = labelled_auc(ranker.prior, np.arange(len(labels)), labels)
+        peers = {seed: load_order(ORDERS, data.name, seed, data.record_ids) for seed in range(args.seeds)}
+        peer_metrics = {seed: evaluate(peer.rows, data.labels, peer.n_priors)
+                        for seed, peer in peers.items() if peer is not None}
         new = []
         for name, config, explore, arm, seed in wanted:
-            peer = load_order(ORDERS, data.name, seed, data.record_ids)
+            peer = peers[seed]
             if peer is None:
                 continue
-            asreview = evaluate(peer.rows, data.labels, peer.n_priors)
+            asreview = peer_metrics[seed]
             ranker.reset(seed, config)
             ranker.exploration = explore
             kwargs = {"priors": (0, 0)} if arm == "0+0" else {"prior_indices": peer.rows[: peer.n_priors]}
@@ -136,22 +139,21 @@ def report(runs: pd.DataFrame, n_folds: int, names: list[str]) -> str:
     runs = runs[runs["setting"].isin(names)]
     reviews = runs.groupby("dataset", as_index=False)[["n_records", "prevalence"]].first()
     folds = review_folds(reviews, n_folds)
-    seeds = sorted(runs["seed"].unique())
+    seeds = sorted(int(seed) for seed in runs["seed"].unique())
     lines = ["# Ranker tuning by cross-validation over reviews", "",
              f"`python evaluation/tune_ranker.py` — {len(reviews)} reviews × seeds {seeds}, encoder card of "
              f"the harness; {n_folds} folds of reviews {fold_sizes(folds)} stratified by size and prevalence. "
              "Ratio = our mean loss / ASReview elas_u4's mean loss on the same reviews (lower is better). "
              "Held-out: each fold scored with the setting chosen on the other folds (by the 1+1 ratio).", ""]
-    chosen_by_fold = None
+    result = None  # the 1+1 selection; the 0+0 runs are scored under the same choices
     for arm in ARMS:
         table = per_review(runs, arm)
         if table.empty:
             continue
-        if arm == "1+1" or chosen_by_fold is None:
+        if result is None:
             result = cross_validate(table, folds)
-            chosen_by_fold = result.chosen
-        held = pd.concat([table[(table["dataset"].map(folds) == f) & (table["setting"] == s)]
-                          for f, s in chosen_by_fold.items()])
+        chosen_by_fold = result.chosen
+        held = held_out_losses(table, folds, chosen_by_fold)
         in_sample = table[table["setting"] == result.in_sample_best]
         lines += [f"## Priors {arm}", "",
                   f"- held-out ratio: **{held['loss'].mean() / held['asreview_loss'].mean():.3f}**",

@@ -27,6 +27,10 @@ def test_folds_are_balanced_and_spread_over_sizes() -> None:
     for band in bands:  # each size band puts one review in every fold
         assert sorted(folds[name] for name in band) == [0, 1, 2, 3, 4]
     assert review_folds(reviews.sample(frac=1, random_state=1), 5) == folds
+    with pytest.raises(ValueError, match="at least 2 folds"):
+        review_folds(reviews, 1)
+    with pytest.raises(ValueError, match="3 reviews cannot fill 5 folds"):
+        review_folds(reviews.head(3), 5)
 
 
 def test_held_out_score_uses_the_setting_chosen_without_the_fold() -> None:

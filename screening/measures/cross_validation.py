@@ -70,17 +70,20 @@ def cross_validate(per_review: pd.DataFrame, folds: dict[str, int]) -> CrossVali
     ratios = {s: loss_ratio(frame[frame["setting"] == s]) for s in complete}
     in_sample_best = min(complete, key=lambda s: (ratios[s], s))
     chosen: dict[int, str] = {}
-    kept = []
     for fold in sorted(set(folds.values())):
         train = frame[frame["fold"] != fold]
-        best = min(complete, key=lambda s: (loss_ratio(train[train["setting"] == s]), s))
-        chosen[fold] = best
-        kept.append(frame[(frame["fold"] == fold) & (frame["setting"] == best)])
-    held_out = pd.concat(kept, ignore_index=True)
+        chosen[fold] = min(complete, key=lambda s: (loss_ratio(train[train["setting"] == s]), s))
+    held_out = held_out_losses(frame, folds, chosen)
     return CrossValidated(held_out_ratio=loss_ratio(held_out), in_sample_ratio=ratios[in_sample_best],
                           in_sample_best=in_sample_best, chosen=chosen, held_out=held_out)
 
 
+def held_out_losses(per_review: pd.DataFrame, folds: dict[str, int], chosen: dict[int, str]) -> pd.DataFrame:
+    """Each review's row under the setting its fold chose (e.g. the 1+1 choice applied to the 0+0 runs)."""
+    fold = per_review["dataset"].map(folds)
+    return per_review[per_review["setting"] == fold.map(chosen)].reset_index(drop=True)
+
+
 def fold_sizes(folds: dict[str, int]) -> list[int]:
     """Reviews per fold (for the report)."""
-    return list(np.bincount(list(folds.values())))
+    return [int(n) for n in np.bincount(list(folds.values()))]

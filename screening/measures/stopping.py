@@ -246,9 +246,7 @@ def evaluate_stopping_rules(
         (knee.name, lambda s: knee.check(ordered[:s])),
     ):
         n_read, decision = _first_stop(check, _checkpoints(n_priors + 1, n_records, step), n_records)
-        read = np.zeros(n_records, dtype=bool)
-        read[:n_read] = True
-        outcomes[rule_name] = _outcome(rule_name, ordered, int(read.sum()), int(ordered[read].sum()), decision.stop,
+        outcomes[rule_name] = _outcome(rule_name, ordered, n_read, int(ordered[:n_read].sum()), decision.stop,
                                        decision, recall_target)
 
     # SAFE: the random sample is read first; the ranked reading then skips the sampled records.

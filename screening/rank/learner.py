@@ -15,6 +15,7 @@ from typing import Literal
 import numpy as np
 from scipy.stats import rankdata
 from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import roc_auc_score
 from sklearn.naive_bayes import ComplementNB
 from sklearn.svm import LinearSVC
 
@@ -58,18 +59,15 @@ def class_weights(y: np.ndarray, include_ratio: float) -> dict[int, float]:
 
 
 def labelled_auc(scores: np.ndarray, index: np.ndarray, y: np.ndarray) -> float:
-    """AUC of ``scores`` on the labelled rows (includes above excludes; ties count half): Mann-Whitney U."""
-    n_included = int(y.sum())
-    n_excluded = len(y) - n_included
-    if n_included == 0 or n_excluded == 0:
+    """AUC of ``scores`` on the labelled rows (includes above excludes; ties count half); NaN with one class."""
+    if len(np.unique(y)) < 2:
         return float("nan")
-    ranks = rankdata(scores[index], method="average")
-    return float((ranks[y == 1].sum() - n_included * (n_included + 1) / 2) / (n_included * n_excluded))
+    return float(roc_auc_score(y, scores[index]))
 
 
 @dataclass(frozen=True)
 class PriorWeight:
-    """Why the zero-shot prior weighs what it does in the blend (shown in the app)."""
+    """Why the zero-shot prior weighs what it does in the blend (for reports; the app does not show it yet)."""
 
     share: float  # of the blend, 0..1
     n_included: int
@@ -118,9 +116,9 @@ class ActiveLearner:
 
     def _naive_bayes(self, index: np.ndarray, y: np.ndarray) -> np.ndarray:
         """Complement naive Bayes on the TF-IDF block: log-odds of include for every record."""
+        balanced = class_weights(y, include_ratio=1.0)
         model = ComplementNB(alpha=1.0)
-        model.fit(self.features.sparse[index], y, sample_weight=np.where(y == 1, len(y) / (2 * y.sum()),
-                                                                         len(y) / (2 * (len(y) - y.sum()))))
+        model.fit(self.features.sparse[index], y, sample_weight=np.where(y == 1, balanced[1], balanced[0]))
         log_probability = model.predict_joint_log_proba(self.features.sparse)
         return log_probability[:, 1] - log_probability[:, 0]
 
@@ -138,7 +136,8 @@ class ActiveLearner:
         if self.config.ensemble == "svm+nb":  # rank fusion: neither learner's scale dominates
             decision = rankdata(decision) + rankdata(self._naive_bayes(index, y))
         self._classifier_z = standardise(decision)
-        self._prior_auc = labelled_auc(self.prior, index, y)
+        if self.config.prior_weighting == "agreement":  # not on the default re-rank path
+            self._prior_auc = labelled_auc(self.prior, index, y)
 
     def _shrunk_auc(self) -> float:
         """The prior's labelled AUC pulled towards the reference while few includes are labelled."""
