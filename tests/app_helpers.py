@@ -51,9 +51,25 @@ def sign_in(at: AppTest, name: str, password: str = PASSWORD) -> AppTest:
     return at
 
 
+# AppTest.switch_page only reaches file pages; the app's pages are callables registered by st.navigation, so
+# these read AppTest's registry of them (page hash -> PageInfo with the page's title and url path).
+def page_titles(at: AppTest) -> list[str]:
+    """The pages the navigation offers the signed-in reviewer, in order."""
+    return [str(info["page_name"]) for info in at._registered_pages.values()]
+
+
+def current_page(at: AppTest) -> str:
+    return str(at._registered_pages[at._finished_page_script_hash]["page_name"])
+
+
 def go(at: AppTest, page: str) -> AppTest:
-    at.sidebar.radio(key="page").set_value(page).run()
+    """Open a page as a click in the sidebar's page list would."""
+    hashes = {str(info["page_name"]): page_hash for page_hash, info in at._registered_pages.items()}
+    at._page_hash = hashes[page]
+    at.run()
+    at._page_hash = ""  # later runs stay where this one finished (or where st.switch_page went)
     assert not at.exception, [e.value for e in at.exception]
+    assert current_page(at) == page
     return at
 
 

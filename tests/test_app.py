@@ -11,7 +11,16 @@ from screening.decisions.queries import current_decisions, pending_records
 from screening.decisions.record import RETRACTED
 from screening.store.schema import Assignment, Decision, Record, Reviewer
 from screening.store.settings import set_setting
-from tests.app_helpers import decide, go, make_project, open_app, page_text, shown_record_source_id, sign_in
+from tests.app_helpers import (
+    decide,
+    go,
+    make_project,
+    open_app,
+    page_text,
+    page_titles,
+    shown_record_source_id,
+    sign_in,
+)
 
 pytestmark = pytest.mark.usefixtures("fresh_streamlit_caches")
 
@@ -58,7 +67,7 @@ def test_password_sign_in_rejects_a_wrong_password(tmp_path, monkeypatch):
     sign_in(at, "ann")
     assert at.header[0].value == "Screen"
     # Plain reviewers get neither the contested records, the advisory checks nor the team settings.
-    assert at.sidebar.radio(key="page").options == ["Screen", "Records", "Full texts", "Appraisal", "Extraction",
+    assert page_titles(at) == ["Screen", "Records", "Full texts", "Appraisal", "Extraction",
                                                     "Agreement", "Progress", "Project"]
 
 
@@ -117,7 +126,7 @@ def test_blind_mode_hides_other_reviewers_decisions_on_every_page(tmp_path, monk
         decide(project, "annq", record_id, "include", note="ANN-PRIVATE-NOTE", reasons=["I2"])
     decide(project, "bob", ids[0], "exclude", note="BOB-OWN-NOTE")  # a conflict bob must not learn of
     at = sign_in(open_app(project.path, monkeypatch), "bob")
-    pages = at.sidebar.radio(key="page").options
+    pages = page_titles(at)
     for page in pages:
         text = page_text(go(at, page))
         assert "ANN-PRIVATE-NOTE" not in text, page

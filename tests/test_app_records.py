@@ -10,7 +10,16 @@ from screening.decisions.records_view import RecordFilter, records_list
 from screening.decisions.tags import set_tags
 from screening.store.schema import AuditEntry, Decision
 from screening.store.settings import set_setting
-from tests.app_helpers import decide, go, make_project, open_app, records, shown_record_source_id, sign_in
+from tests.app_helpers import (
+    current_page,
+    decide,
+    go,
+    make_project,
+    open_app,
+    records,
+    shown_record_source_id,
+    sign_in,
+)
 
 pytestmark = pytest.mark.usefixtures("fresh_streamlit_caches")
 
@@ -35,7 +44,7 @@ def test_search_filter_open_on_screen_and_re_decide(tmp_path, monkeypatch):
     assert at.dataframe[0].value["id"].tolist() == [int(target["id"])]
     at.button(key="records_open").click().run()
     assert not at.exception and at.query_params.get("record") in (str(target["id"]), [str(target["id"])])
-    assert at.sidebar.radio(key="page").value == "Screen"
+    assert current_page(at) == "Screen"
     assert shown_record_source_id(at) == target["source_id"]
     assert any("Opened from the Records list (your current decision: **include**)" in i.value for i in at.info)
     at.button(key="btn_exclude").click().run()

@@ -22,7 +22,7 @@ from screening.measures.live_stopping import stopping_state
 from screening.rank.queue import ProjectRanker, build_project_ranker, reviewer_queue, trained_learner
 from screening.store.project import Project
 from screening.store.settings import set_setting
-from tests.app_helpers import decide, go, make_project, open_app, page_text, sign_in
+from tests.app_helpers import decide, go, make_project, open_app, page_text, page_titles, sign_in
 
 pytestmark = pytest.mark.usefixtures("fresh_streamlit_caches")
 STAGE = "title_abstract"
@@ -194,7 +194,7 @@ def test_the_cli_queue_is_the_apps_order_and_team_settings_are_audited(tmp_path)
 
 
 def _pages_text(at) -> dict[str, str]:  # type: ignore[no-untyped-def]
-    pages = at.sidebar.radio(key="page").options
+    pages = page_titles(at)
     return {page: page_text(go(at, page)) for page in pages}
 
 

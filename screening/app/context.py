@@ -39,6 +39,7 @@ class Context:
     user: User
     stage: str
     protocol: Protocol | None
+    screen_page: st.Page | None = None  # where a record opens (``?record=ID``); None outside the navigation
 
 
 @st.cache_resource(show_spinner=False)

@@ -1,4 +1,7 @@
-"""The Streamlit app: sign-in, sidebar navigation and the pages (app.py at the repo root calls `run`)."""
+"""The Streamlit app: sign-in, sidebar navigation and the pages (app.py at the repo root calls `run`).
+
+Pages are Streamlit's own (`st.navigation`), so each has an address (``/records``, ``/agreement``, ...) that
+back, bookmarks and shared links reach; the Screen page is the default and opens ``?record=ID``."""
 
 from __future__ import annotations
 
@@ -24,16 +27,16 @@ from screening.app.pages import (
     team,
 )
 from screening.protocol.errors import ProtocolError
-from screening.store.project import ProjectError
+from screening.store.project import Project, ProjectError
 from screening.store.schema import STAGES
 
-Page = Callable[[Context], None]
-PAGE_KEY = "page"
+Render = Callable[[Context], None]
+SCREEN = "Screen"
 
 
-def pages_for(user: User) -> dict[str, Page]:
+def pages_for(user: User) -> dict[str, Render]:
     """The pages this reviewer may open; contested records and team settings need a privileged role."""
-    pages: dict[str, Page] = {"Screen": screen.render, "Records": records.render}
+    pages: dict[str, Render] = {SCREEN: screen.render, "Records": records.render}
     if user.can_resolve:
         pages["Contested"] = contested.render
     pages["Full texts"] = fulltexts.render
@@ -49,15 +52,33 @@ def pages_for(user: User) -> dict[str, Page]:
     return pages
 
 
-def _sidebar(user: User, pages: dict[str, Page]) -> tuple[str, str]:
+def url_path(title: str) -> str:
+    """A page's address: its title in lower case, words joined by hyphens ("Full texts" -> "full-texts")."""
+    return "-".join(title.lower().split())
+
+
+def _navigation(renders: dict[str, Render], context: Callable[[st.Page], Context]) -> st.Page:
+    """Streamlit's navigation over the pages; each renders with this run's context (which carries the
+    Screen page, so other pages can open a record there)."""
+    pages: dict[str, st.Page] = {}
+
+    def page(title: str, render: Render) -> st.Page:
+        def show() -> None:
+            render(context(pages[SCREEN]))
+        return st.Page(show, title=title, url_path=url_path(title), default=title == SCREEN)
+
+    pages.update((title, page(title, render)) for title, render in renders.items())
+    return st.navigation(list(pages.values()), position="sidebar")
+
+
+def _sidebar(project: Project, user: User) -> str:
     with st.sidebar:
         st.markdown(f"**{md(user.name)}** · {user.role}")
-        page = st.radio("Page", list(pages), key=PAGE_KEY)
         stage = st.selectbox("Stage", STAGES, format_func=STAGE_LABELS.get, key="stage")
         if st.button("Sign out", key="sign_out"):
-            auth.sign_out()
+            auth.sign_out(project)
             st.rerun()
-    return page, stage
+    return stage
 
 
 def run(project_dir: Path | None) -> None:
@@ -78,6 +99,7 @@ def run(project_dir: Path | None) -> None:
     except ProtocolError as error:
         st.error(f"The protocol could not be loaded: {md(error.file)}\n\n{md_list(error.problems)}")
         protocol = None
-    pages = pages_for(user)
-    page, stage = _sidebar(user, pages)
-    pages[page](Context(project=proj, user=user, stage=stage, protocol=protocol))
+    navigation = _navigation(pages_for(user), lambda screen_page: Context(
+        project=proj, user=user, stage=stage, protocol=protocol, screen_page=screen_page))
+    stage = _sidebar(proj, user)  # drawn below the page list; read when the page runs
+    navigation.run()

@@ -217,3 +217,18 @@ class SignInAttempt(Base):
     client: Mapped[str] = mapped_column(String(64))
     succeeded: Mapped[bool] = mapped_column(Boolean)
     __table_args__ = (Index("ix_sign_in_name", "name_key", "id"), Index("ix_sign_in_client", "client", "id"))
+
+
+class ReviewerSession(Base):
+    """A signed-in browser: the app keeps the token in a cookie so a reload does not sign the reviewer out.
+
+    Only the token's SHA-256 is stored; ``credential`` is the SHA-256 of the reviewer's password hash when the
+    session opened, so a changed password (or a removed reviewer) ends every session of theirs."""
+
+    __tablename__ = "reviewer_sessions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    reviewer_id: Mapped[int] = mapped_column(ForeignKey("reviewers.id"))
+    credential: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)

@@ -14,12 +14,6 @@ from screening.decisions.tags import visible_tags
 RECORD_PARAM = "record"
 
 
-def open_on_screen(record_id: int) -> None:
-    """Show the record on the Screen page (callback: runs before the page radio is drawn)."""
-    st.query_params[RECORD_PARAM] = str(int(record_id))
-    st.session_state["page"] = "Screen"
-
-
 def render(ctx: Context) -> None:
     st.header("Records")
     blind = is_blind_view(ctx.project, ctx.user.name)
@@ -47,6 +41,7 @@ def render(ctx: Context) -> None:
     labels = dict(zip(table["id"], table["source_id"].astype(str) + " · " + table["title"].fillna("(no title)")
                       .str.slice(0, 90), strict=True))
     record_id = st.selectbox("Record", list(labels), format_func=labels.get, key="records_pick")
-    st.button("Open on Screen", key="records_open", on_click=open_on_screen, args=(record_id,),
-              help="Shows the record on the Screen page (its address, ?record=ID, can be bookmarked); a new "
-                   "decision there is added as a new row, the old one stays in the history.")
+    if st.button("Open on Screen", key="records_open", disabled=ctx.screen_page is None,
+                 help="Shows the record on the Screen page (its address, ?record=ID, can be bookmarked); a new "
+                      "decision there is added as a new row, the old one stays in the history."):
+        st.switch_page(ctx.screen_page, query_params={RECORD_PARAM: str(int(record_id))})

@@ -13,6 +13,7 @@ from screening.app.escape import md
 from screening.app.tables import show_table
 from screening.decisions.password_policy import RULE
 from screening.decisions.reviewers import ReviewerError, add_reviewer, list_reviewers, set_password
+from screening.store.identity import reviewer_key
 from screening.store.schema import ROLES, Assignment, Record
 from screening.store.settings import blind_mode, required_reviewers, set_setting
 
@@ -60,7 +61,10 @@ def _password_form(ctx: Context, names: list[str]) -> None:
             except ReviewerError as exc:
                 st.error(md(exc))
             else:
-                st.success(f"Password set for {md(name)}.")
+                # A new password ends the reviewer's sessions (decisions.sessions), this browser's too if it is theirs.
+                yours = reviewer_key(name) == reviewer_key(ctx.user.name)
+                st.success(f"Password set for {md(name)}." + (" You will sign in with it from your next click."
+                                                               if yours else " Their open sessions are signed out."))
 
 
 def _settings(ctx: Context) -> None:
