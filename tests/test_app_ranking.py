@@ -74,6 +74,7 @@ def test_screen_says_which_ranking_serves_and_when_the_better_one_is_ready(
         time.sleep(0.25)
         at.run()
     assert "Ranking by tfidf; static ready in under a minute (the queue re-orders itself then)" in captions()
+    assert "Protocol ranking weighs 100% of the order (no include and exclude labelled yet" in captions()
     release.set()
     deadline = time.monotonic() + 300
     while "Ranked by **static**" not in captions() and time.monotonic() < deadline:
@@ -93,3 +94,14 @@ def test_build_models_distils_the_static_model_at_set_up(static_models: Path, mo
     line = next(line for line in result.output.splitlines() if line.startswith("static: "))
     folder = Path(line.split(" at ", 1)[1])
     assert folder.parent == static_models and (folder / "model.safetensors").exists()
+
+
+def test_the_screen_says_why_the_protocol_prior_weighs_what_it_does() -> None:
+    from screening.app.ranking import prior_note
+    from screening.rank.learner import PriorWeight
+
+    assert "100%" in prior_note(PriorWeight(1.0, 0, 3, None, None))
+    counted = prior_note(PriorWeight(0.2, 2, 10, None, None))
+    assert "weighs 20% of the order" in counted and "2 includes so far" in counted
+    agreed = prior_note(PriorWeight(0.35, 1, 9, 0.62, 0.74))
+    assert "AUC 0.62" in agreed and "0.74 after shrinkage for 1 include" in agreed

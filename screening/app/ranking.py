@@ -17,6 +17,7 @@ import pandas as pd
 import streamlit as st
 
 from screening.decisions.stopping_samples import drawn_first
+from screening.rank.learner import PriorWeight
 from screening.rank.project_data import load_records
 from screening.rank.queue import ProjectRanker, ScopedLearner, best_encoder, build_project_ranker, trained_learner
 from screening.store.project import Project
@@ -161,6 +162,13 @@ class RankingView:
         """Per concept: the record's match as a share of the review's records it matches at least as well."""
         return {} if self.ranker is None else self.ranker.percentiles(record_id)
 
+    def prior_weight(self) -> PriorWeight | None:
+        """How much the protocol's zero-shot ranking weighs in this viewer's order, and why (None: no ranker)."""
+        if self.learner is None:
+            return None
+        with self.learner.lock:
+            return self.learner.ranker.prior_weight()
+
     def predictions(self) -> pd.Series:
         """The viewer's model's include prediction (True/False) per record id."""
         return pd.Series(dtype=bool, name="model") if self.learner is None else self.learner.include_predictions()
@@ -177,6 +185,18 @@ def view_for(project: Project, viewer: str | None, wait: bool = False) -> Rankin
     if ranker is None:
         return RankingView(learner=None, ranker=None, project=project)
     return RankingView(learner=trained_learner(project, ranker, viewer), ranker=ranker, project=project)
+
+
+def prior_note(weight: PriorWeight) -> str:
+    """One line for the Screen page: the protocol prior's share of the order and what it rests on."""
+    share = f"protocol ranking weighs {weight.share:.0%} of the order"
+    includes = f"{weight.n_included} include" + ("" if weight.n_included == 1 else "s")
+    if weight.share >= 1.0:
+        return f"{share} (no include and exclude labelled yet: the order comes from the concept definitions)"
+    if weight.auc is not None and weight.shrunk_auc is not None:
+        return (f"{share}: it ranks your labelled includes above your excludes with AUC {weight.auc:.2f} "
+                f"({weight.shrunk_auc:.2f} after shrinkage for {includes}); a weaker agreement fades it faster")
+    return f"{share}: it fades as includes are labelled ({includes} so far), the learner taking over"
 
 
 def ranking_state(project: Project, result: RankingResult) -> str:

@@ -67,7 +67,7 @@ def labelled_auc(scores: np.ndarray, index: np.ndarray, y: np.ndarray) -> float:
 
 @dataclass(frozen=True)
 class PriorWeight:
-    """Why the zero-shot prior weighs what it does in the blend (for reports; the app does not show it yet)."""
+    """Why the zero-shot prior weighs what it does in the blend (the tuning report; the Screen page says it)."""
 
     share: float  # of the blend, 0..1
     n_included: int

@@ -24,6 +24,10 @@ def _current_key(stage: str) -> str:
     """The record on screen stays there until decided, even if the ranking changes meanwhile."""
     return f"current_record_{stage}"
 REFRESH_SECONDS = 5
+PRIOR_HELP = ("The queue blends two orders: the protocol's (how well each record matches the concept definitions, "
+              "known before any decision) and the learner's (trained on the decisions so far). The protocol's share "
+              "starts at 100 % and falls as includes are labelled (under the 'agreement' setting, faster when it "
+              "ranks the labelled includes low).")
 SHORTCUTS = {"include": "I", "exclude": "E", "maybe": "M", "undo": "U"}
 KEYBOARD_HELP = """
 | key | does |
@@ -220,6 +224,8 @@ def render(ctx: Context) -> None:
         how = f"Ranked by **{result.encoder}**" if result.ready else "Ranking in preparation: import order"
         labels = f"{result.n_labels} label" + ("" if result.n_labels == 1 else "s")
         st.caption(f"{how} · {labels} · record {md_code(record['source_id'])}")
+        if (weight := view.prior_weight()) is not None:
+            st.caption(ranking.prior_note(weight).capitalize(), help=PRIOR_HELP)
         if ranking.better_ranking_pending(ctx.project):
             st.caption(ranking.ranking_state(ctx.project, result).capitalize())
             _refresh_when_ranked(ctx, result.encoder)
