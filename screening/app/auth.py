@@ -16,15 +16,14 @@ import math
 import os
 
 import streamlit as st
-from sqlalchemy import select
 
 from screening.app.context import User
 from screening.app.escape import md, md_code
 from screening.decisions.reviewers import ReviewerError, add_reviewer, list_reviewers
+from screening.decisions.reviewers import passwords_in_use as any_password
 from screening.decisions.sessions import LIFETIME, close_session, cookie_name, open_session, reviewer_for_token
 from screening.decisions.sign_in import SignInResult, sign_in
 from screening.store.project import Project
-from screening.store.schema import Reviewer
 
 SESSION_KEY = "user"
 TOKEN_KEY = "session_token"
@@ -37,7 +36,7 @@ TRUSTED_PROXIES_VARIABLE = "SCREENING_TRUSTED_PROXIES"
 def passwords_in_use(project: Project) -> bool:
     """True once any reviewer has a password: from then on everyone signs in with one."""
     with project.session() as session:
-        return session.scalars(select(Reviewer.id).where(Reviewer.password_hash.is_not(None))).first() is not None
+        return any_password(session)
 
 
 def _browser_token(project: Project) -> str | None:

@@ -26,6 +26,11 @@ class ReviewerError(ValueError):
     """Unknown reviewer, bad role, or a reviewer that already exists."""
 
 
+def passwords_in_use(session: Session) -> bool:
+    """True once any reviewer has a password: from then on everyone signs in with one (local mode ended)."""
+    return session.scalars(select(Reviewer.id).where(Reviewer.password_hash.is_not(None))).first() is not None
+
+
 def lead_has_password(session: Session) -> bool:
     return session.scalars(select(Reviewer.id).where(Reviewer.role == "lead", Reviewer.password_hash.is_not(None))
                            ).first() is not None

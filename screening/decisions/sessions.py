@@ -16,7 +16,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from screening.decisions.reviewers import REMOVED, find_reviewer
+from screening.decisions.reviewers import REMOVED, find_reviewer, passwords_in_use
 from screening.store.schema import Reviewer, ReviewerSession, Setting, utcnow
 
 LIFETIME = timedelta(hours=12)  # one working day; sign in again the next morning
@@ -34,10 +34,6 @@ def _digest(text: str) -> str:
 def _credential(reviewer: Reviewer) -> str:
     """What a session is bound to: the password hash (a new password ends the session), or none in local mode."""
     return _digest(reviewer.password_hash or "")
-
-
-def _passwords_in_use(session: Session) -> bool:
-    return session.scalars(select(Reviewer.id).where(Reviewer.password_hash.is_not(None))).first() is not None
 
 
 def open_session(session: Session, name: str, lifetime: timedelta = LIFETIME) -> str:
@@ -64,7 +60,7 @@ def reviewer_for_token(session: Session, token: str | None) -> Reviewer | None:
     reviewer = session.get(Reviewer, row.reviewer_id)
     if reviewer is None or reviewer.role == REMOVED or row.credential != _credential(reviewer):
         return None
-    if reviewer.password_hash is None and _passwords_in_use(session):
+    if reviewer.password_hash is None and passwords_in_use(session):
         return None  # local mode ended: everyone signs in with a password now
     return reviewer
 
