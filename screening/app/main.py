@@ -5,6 +5,7 @@ back, bookmarks and shared links reach; the Screen page is the default and opens
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from pathlib import Path
 
@@ -13,19 +14,6 @@ import streamlit as st
 from screening.app import auth
 from screening.app.context import STAGE_LABELS, Context, User, load_protocol, open_project
 from screening.app.escape import md, md_list
-from screening.app.pages import (
-    advisory,
-    agreement,
-    appraisal,
-    contested,
-    extraction,
-    fulltexts,
-    progress,
-    project,
-    records,
-    screen,
-    team,
-)
 from screening.protocol.errors import ProtocolError
 from screening.store.project import Project, ProjectError
 from screening.store.schema import STAGES
@@ -34,22 +22,26 @@ Render = Callable[[Context], None]
 SCREEN = "Screen"
 
 
-def pages_for(user: User) -> dict[str, Render]:
-    """The pages this reviewer may open; contested records and team settings need a privileged role."""
-    pages: dict[str, Render] = {SCREEN: screen.render, "Records": records.render}
+def pages_for(user: User) -> dict[str, str]:
+    """The pages this reviewer may open (title -> module in `screening.app.pages`); contested records and
+    team settings need a privileged role."""
+    pages = {SCREEN: "screen", "Records": "records"}
     if user.can_resolve:
-        pages["Contested"] = contested.render
-    pages["Full texts"] = fulltexts.render
+        pages["Contested"] = "contested"
+    pages["Full texts"] = "fulltexts"
     if user.can_resolve:
-        pages["Advisory"] = advisory.render
-    pages["Appraisal"] = appraisal.render
-    pages["Extraction"] = extraction.render
-    pages["Agreement"] = agreement.render
-    pages["Progress"] = progress.render
-    pages["Project"] = project.render
+        pages["Advisory"] = "advisory"
+    pages |= {"Appraisal": "appraisal", "Extraction": "extraction", "Agreement": "agreement",
+              "Progress": "progress", "Project": "project"}
     if user.is_lead:
-        pages["Team"] = team.render
+        pages["Team"] = "team"
     return pages
+
+
+def _render(module: str) -> Render:
+    """A page's `render`, imported when the page is first opened: the first record then does not wait for
+    the statistics and PRISMA pages' libraries (scipy, statsmodels, matplotlib: 1.1-1.5 s here)."""
+    return importlib.import_module(f"screening.app.pages.{module}").render
 
 
 def url_path(title: str) -> str:
@@ -57,17 +49,17 @@ def url_path(title: str) -> str:
     return "-".join(title.lower().split())
 
 
-def _navigation(renders: dict[str, Render], context: Callable[[st.Page], Context]) -> st.Page:
+def _navigation(modules: dict[str, str], context: Callable[[st.Page], Context]) -> st.Page:
     """Streamlit's navigation over the pages; each renders with this run's context (which carries the
     Screen page, so other pages can open a record there)."""
     pages: dict[str, st.Page] = {}
 
-    def page(title: str, render: Render) -> st.Page:
+    def page(title: str, module: str) -> st.Page:
         def show() -> None:
-            render(context(pages[SCREEN]))
+            _render(module)(context(pages[SCREEN]))
         return st.Page(show, title=title, url_path=url_path(title), default=title == SCREEN)
 
-    pages.update((title, page(title, render)) for title, render in renders.items())
+    pages.update((title, page(title, module)) for title, module in modules.items())
     return st.navigation(list(pages.values()), position="sidebar")
 
 

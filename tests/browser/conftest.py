@@ -2,45 +2,17 @@
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import pytest
 
+from screening.app.launch import CHROMIUM, CHROMIUM_ARGS, serve_app
 from tests.app_helpers import APP, make_project
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--disable-quic", "--no-first-run"]
+__all__ = ["ARTIFACTS", "CHROMIUM", "CHROMIUM_ARGS", "start_app"]
 ARTIFACTS = Path(__file__).parents[1] / "artifacts"
-STARTUP_SECONDS = 120
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _wait_healthy(url: str, server: subprocess.Popen, log: Path) -> None:
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError(f"streamlit exited with {server.returncode}:\n{log.read_text()}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.5)
-    raise RuntimeError(f"streamlit did not answer within {STARTUP_SECONDS}s:\n{log.read_text()}")
 
 
 @pytest.fixture
@@ -49,28 +21,10 @@ def one_person_project(tmp_path: Path):  # type: ignore[no-untyped-def]
     return make_project(tmp_path / "project", {"solo": "lead"}, passwords=False)
 
 
-@contextmanager
 def start_app(project_dir: Path, log: Path, extra_env: dict[str, str] | None = None,
-              app: Path = APP) -> Iterator[str]:
-    """`streamlit run app.py` on a free localhost port against `project_dir`; yields its URL, stops it after."""
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "SCREENING_APP_ENCODER": "tfidf", "HF_HUB_OFFLINE": "1", **(extra_env or {})}
-    command = [sys.executable, "-m", "streamlit", "run", str(app), "--server.headless", "true",
-               "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false",
-               "--server.fileWatcherType", "none", "--", "--project", str(project_dir)]
-    with log.open("w") as out:
-        server = subprocess.Popen(command, cwd=APP.parent, env=env, stdout=out, stderr=subprocess.STDOUT)
-    try:
-        _wait_healthy(url, server, log)
-        yield url
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+              app: Path = APP) -> AbstractContextManager[str]:
+    """The app on a free port against `project_dir`, ranking by TF-IDF unless `extra_env` says otherwise."""
+    return serve_app(app, project_dir, log, {"SCREENING_APP_ENCODER": "tfidf", **(extra_env or {})})
 
 
 @pytest.fixture
