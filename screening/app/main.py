@@ -91,7 +91,6 @@ def run(project_dir: Path | None) -> None:
     except ProtocolError as error:
         st.error(f"The protocol could not be loaded: {md(error.file)}\n\n{md_list(error.problems)}")
         protocol = None
-    navigation = _navigation(pages_for(user), lambda screen_page: Context(
-        project=proj, user=user, stage=stage, protocol=protocol, screen_page=screen_page))
-    stage = _sidebar(proj, user)  # drawn below the page list; read when the page runs
-    navigation.run()
+    stage = _sidebar(proj, user)  # Streamlit draws the page list above the sidebar's own widgets
+    _navigation(pages_for(user), lambda screen_page: Context(
+        project=proj, user=user, stage=stage, protocol=protocol, screen_page=screen_page)).run()
