@@ -199,8 +199,9 @@ def prior_note(weight: PriorWeight) -> str:
     return f"{share}: it fades as includes are labelled ({includes} so far), the learner taking over"
 
 
-def ranking_state(project: Project, result: RankingResult) -> str:
-    """One line for the Screen page: which ranking serves the queue and what is still being prepared.
+def better_ranking_eta(project: Project, result: RankingResult) -> str | None:
+    """What the Screen page adds below the ranking it serves: the better ranking still being built and
+    when it should be ready (None when nothing is pending).
 
     The estimate is the card's measured speed (records per second, `models/*.yaml`) times the records, an
     upper bound: embeddings already cached make it faster.
@@ -209,17 +210,15 @@ def ranking_state(project: Project, result: RankingResult) -> str:
     from screening.rank.model_cards import load_card
 
     pending = [name for name in _registry().preparing(project) if name != result.encoder]
-    now = f"ranking by {result.encoder}" if result.ready else "ranking in preparation: import order for now"
     if not pending:
-        return now
+        return None
     n_records = kept_records_signature(project)[0]
-    better = pending[-1]
-    card = load_card(encoder_for(better, n_records))
+    card = load_card(encoder_for(pending[-1], n_records))
     minutes = n_records / max(float(card.speed.records_per_second), 1e-9) / 60
     eta = "under a minute" if minutes < 1 else f"~{minutes:.0f} min"
     if card.weights.get("kind") == "distilled" and not _static_model_built(card):
         eta += " after distilling the static model (~2 min; `screening build-models` does it at set-up)"
-    return f"{now}; {card.name} ready in {eta} (the queue re-orders itself then)"
+    return f"{card.name} ranking ready in {eta} (the queue re-orders itself then)"
 
 
 def current_encoder(project: Project) -> str:

@@ -28,13 +28,13 @@ def test_the_queue_switches_to_the_better_ranking_without_a_reload(one_person_pr
     with start_app(one_person_project.path, tmp_path / "streamlit.log", extra_env=env, app=app) as url:
         page.goto(url)
         page.get_by_text(re.compile(r"Ranked by tfidf")).wait_for(timeout=TIMEOUT_MS)
-        state = page.get_by_text(re.compile(r"Ranking by tfidf; static ready in"))
+        state = page.get_by_text(re.compile(r"Static ranking ready in"))
         state.wait_for(timeout=TIMEOUT_MS)
         page.screenshot(path=str(ARTIFACTS / "screen_while_static_is_built.png"), full_page=True)
         navigations = []
         page.on("framenavigated", lambda frame: navigations.append(frame.url))
         release.touch()  # the static ranker may now be built; nobody touches the page
         page.get_by_text(re.compile(r"Ranked by static")).wait_for(timeout=3 * TIMEOUT_MS)
-        assert page.get_by_text(re.compile(r"static ready in")).count() == 0
+        assert page.get_by_text(re.compile(r"Static ranking ready in")).count() == 0
         assert navigations == []  # no reload: the page re-ran itself
         page.screenshot(path=str(ARTIFACTS / "screen_after_static_is_ready.png"), full_page=True)

@@ -85,7 +85,7 @@ def _progress(ctx: Context, mine: pd.DataFrame, n_pending: int, view: ranking.Ra
     done = len(mine)
     total = done + n_pending
     st.progress(done / total if total else 1.0, text=f"Screened {done} of {total} in your queue (maybes included)")
-    cols = st.columns(5)
+    cols = st.columns([1, 1, 1, 1, 1.5])  # the last label is the longest
     cols[0].metric("Your includes", int((mine["decision"] == "include").sum()))
     cols[4].metric("Irrelevant since last include", irrelevant_since_last_include(mine),
                    help="Excludes you made after your newest include (maybes not counted): a long run of "
@@ -227,7 +227,8 @@ def render(ctx: Context) -> None:
         if (weight := view.prior_weight()) is not None:
             st.caption(ranking.prior_note(weight).capitalize(), help=PRIOR_HELP)
         if ranking.better_ranking_pending(ctx.project):
-            st.caption(ranking.ranking_state(ctx.project, result).capitalize())
+            if (eta := ranking.better_ranking_eta(ctx.project, result)) is not None:
+                st.caption(eta.capitalize())
             _refresh_when_ranked(ctx, result.encoder)
         _decision_controls(ctx, record_id)
         for problem in ranking.ranking_errors(ctx.project):
